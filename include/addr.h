@@ -1,0 +1,50 @@
+/**
+ * @file addr.h  Socket address helpers: parsing, formatting, CIDR.
+ * Pure: no sockets are opened here.
+ */
+#ifndef TURNPIKE_ADDR_H
+#define TURNPIKE_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#define ADDR_STRLEN 64  /* "[ipv6%scope]:port" fits */
+
+/**
+ * Parse "IP:PORT", "[IPv6]:PORT" or a bare IP (port = default_port).
+ * Numeric only, no DNS. 0 or EINVAL.
+ */
+int addr_parse(const char *s, uint16_t default_port,
+	       struct sockaddr_storage *out);
+/** Parse a bare numeric IPv4/IPv6 address, port 0. 0 or EINVAL. */
+int addr_parse_ip(const char *s, struct sockaddr_storage *out);
+/** Format as "1.2.3.4:5" or "[::1]:5" into buf (ADDR_STRLEN). */
+const char *addr_str(const struct sockaddr *sa, char *buf, size_t len);
+/** Format the IP only. */
+const char *addr_ip_str(const struct sockaddr *sa, char *buf, size_t len);
+socklen_t addr_len(const struct sockaddr *sa);
+uint16_t addr_port(const struct sockaddr *sa);
+void addr_set_port(struct sockaddr *sa, uint16_t port);
+/** Same family, IP and port. */
+bool addr_eq(const struct sockaddr *a, const struct sockaddr *b);
+/** Same family and IP (ports ignored). */
+bool addr_ip_eq(const struct sockaddr *a, const struct sockaddr *b);
+/** Unspecified address (0.0.0.0 or ::). */
+bool addr_is_any(const struct sockaddr *sa);
+
+/** A CIDR block. family AF_INET or AF_INET6; ip in network order. */
+struct cidr {
+	int family;
+	uint8_t ip[16];
+	uint8_t prefix;
+};
+/** Parse "10.0.0.0/8", "fe80::/10" or a bare IP (full prefix). 0/EINVAL.
+ *  Host bits beyond the prefix are cleared. */
+int cidr_parse(const char *s, struct cidr *out);
+/** Whether sa's IP lies inside c (families must match). */
+bool cidr_match(const struct cidr *c, const struct sockaddr *sa);
+const char *cidr_str(const struct cidr *c, char *buf, size_t len);
+
+#endif

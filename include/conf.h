@@ -1,0 +1,125 @@
+/**
+ * @file conf.h  The configuration: one libconfig file plus command-line
+ * overrides, parsed once into a validated, typed struct.
+ *
+ * Order of precedence: built-in defaults < file (-c) < command line.
+ * After startup the config is only ever read through a const pointer; no
+ * lookup by string happens at run time.
+ */
+#ifndef TURNPIKE_CONF_H
+#define TURNPIKE_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <netinet/in.h>
+
+#include "addr.h"
+#include "log.h"
+
+#define CONF_MAX_LISTEN   16
+#define CONF_MAX_USERS    256   /* inline users; the users file has none */
+#define CONF_MAX_SECRETS  8
+#define CONF_MAX_CIDRS    64
+#define CONF_MAX_RELAY_IP 8
+
+/* A static long-term credential user (RFC 8489 §9.2). */
+struct conf_user {
+	char *name;
+	char *password;  /* secret: never logged */
+};
+
+/* external-ip = "PUBLIC" or "PUBLIC/PRIVATE" (coturn's syntax). */
+struct conf_external_ip {
+	struct sockaddr_storage public_ip;
+	struct sockaddr_storage private_ip; /* AF_UNSPEC: applies to any */
+};
+
+struct conf {
+	char *path;                       /* the file loaded, or NULL */
+
+	/* listeners: each address gets UDP and TCP */
+	struct sockaddr_storage listen[CONF_MAX_LISTEN];
+	size_t nlisten;
+
+	/* logging */
+	enum log_level log_level;         /* default info */
+	enum log_target log_target;       /* default stderr */
+	char *log_file;                   /* for LOG_TO_FILE */
+
+	char *software;                   /* SOFTWARE value; NULL = off (default) */
+
+	/* TURN auth */
+	char *realm;                      /* default "turnpike" */
+	struct conf_user users[CONF_MAX_USERS];
+	size_t nusers;
+	char *users_file;                 /* NULL = none */
+	char *auth_secrets[CONF_MAX_SECRETS]; /* TURN REST secrets */
+	size_t nsecrets;
+	unsigned nonce_lifetime;          /* seconds, default 600 */
+
+	/* peer policy */
+	struct cidr allow_peer[CONF_MAX_CIDRS];
+	size_t nallow_peer;
+	struct cidr deny_peer[CONF_MAX_CIDRS];
+	size_t ndeny_peer;
+
+	/* relay */
+	struct sockaddr_storage relay_ip[CONF_MAX_RELAY_IP]; /* none: by listen */
+	size_t nrelay_ip;
+	uint16_t relay_port_min;          /* default 49152 */
+	uint16_t relay_port_max;          /* default 65535 */
+	struct conf_external_ip external_ip[CONF_MAX_RELAY_IP];
+	size_t nexternal_ip;
+
+	/* lifetimes and quotas */
+	unsigned default_lifetime;        /* default 600 */
+	unsigned max_lifetime;            /* default 3600 */
+	unsigned user_quota;              /* allocations per user, default 32; 0 = none */
+	unsigned total_quota;             /* allocations in all, default 0 = none */
+	unsigned max_permissions;         /* per allocation, default 64 */
+};
+
+/** What the caller should do after conf_parse_args(). */
+enum conf_action {
+	CONF_RUN,        /* start the server */
+	CONF_CHECK,      /* --check-config: validated; print OK and exit 0 */
+	CONF_EXIT,       /* --help / --version printed; exit 0 */
+};
+
+/** Fill c with built-in defaults (listen 0.0.0.0:3478 and [::]:3478). */
+void conf_defaults(struct conf *c);
+
+/**
+ * Load a libconfig file over c. Unknown keys, wrong types and bad values
+ * are errors. On error, err holds "FILE:LINE: key 'K': what" and the
+ * return is EINVAL (ENOENT/EIO for an unreadable file).
+ */
+int conf_load_file(struct conf *c, const char *path, char *err, size_t errlen);
+/** The same from a string (tests); name is used in messages. */
+int conf_load_string(struct conf *c, const char *text, const char *name,
+		     char *err, size_t errlen);
+
+/**
+ * Cross-field checks (port range order, lifetimes, realm non-empty,
+ * log file given for LOG_TO_FILE, ...). 0 or EINVAL with err filled.
+ */
+int conf_validate(const struct conf *c, char *err, size_t errlen);
+
+/**
+ * Parse argv: defaults, then the file named by -c/--config (if any),
+ * then the other flags on top, then conf_validate(). --help and
+ * --version print to out. On error err is filled and the return is
+ * EINVAL (the caller exits 2).
+ */
+int conf_parse_args(struct conf *c, int argc, char **argv,
+		    enum conf_action *act, FILE *out, char *err, size_t errlen);
+
+/** Print the usage text. */
+void conf_usage(FILE *out, const char *prog);
+
+/** Free every owned string; c is left as after conf_defaults(). */
+void conf_free(struct conf *c);
+
+#endif

@@ -1,0 +1,4 @@
+#ifndef TURNPIKE_VERSION_H
+#define TURNPIKE_VERSION_H
+#define TURNPIKE_VERSION "0.1.0"
+#endif
