@@ -1,0 +1,64 @@
+/**
+ * @file main.c  turnpike: command line, logging, run the server.
+ *
+ * Exit codes: 0 clean stop (or --help, --version, --check-config OK),
+ * 1 runtime failure (a listener could not bind), 2 bad config or flags.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "server.h"
+#include "version.h"
+
+/* The one process-wide config (with the log sink, the only globals). */
+static struct conf g_conf;
+
+static int
+run(const struct conf *c)
+{
+	struct server *srv = NULL;
+	int err;
+
+	err = log_open(c->log_target, c->log_level, c->log_file);
+	if (err != 0) {
+		fprintf(stderr, "turnpike: log: %s\n", strerror(err));
+		return 2;
+	}
+	log_info("turnpike %s starting%s%s", TURNPIKE_VERSION,
+		 c->path ? ", config " : "", c->path ? c->path : "");
+	err = server_new(&srv, c);
+	if (err == 0)
+		err = server_run(srv);
+	server_free(srv);
+	log_info("stopped");
+	log_close();
+	return err == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum conf_action act = CONF_RUN;
+	char err[512] = "";
+	int rc;
+
+	if (conf_parse_args(&g_conf, argc, argv, &act, stdout, err,
+			    sizeof(err)) != 0) {
+		fprintf(stderr, "turnpike: %s\n", err);
+		conf_free(&g_conf);
+		return 2;
+	}
+	if (act == CONF_EXIT) {
+		rc = 0;
+	} else if (act == CONF_CHECK) {
+		printf("configuration OK\n");
+		rc = 0;
+	} else {
+		rc = run(&g_conf);
+	}
+	conf_free(&g_conf);
+	return rc;
+}

@@ -1,0 +1,79 @@
+/* Private to src/net: the transports. Thin: they read bytes, hand them
+ * to the protocol core and write what it answers. */
+#ifndef TURNPIKE_NET_H
+#define TURNPIKE_NET_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <event2/event.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "conf.h"
+#include "turn.h"
+
+/* Every connection handle given to the core starts with this. */
+enum net_kind { NET_UDP, NET_TCP };
+struct net_conn {
+	enum net_kind kind;
+};
+
+struct server;
+
+struct udp_listener {
+	struct net_conn hdr;
+	int fd;
+	struct event *ev;
+	struct sockaddr_storage local;
+	struct server *srv;
+};
+
+struct tcp_conn {
+	struct net_conn hdr;
+	struct bufferevent *bev;
+	struct sockaddr_storage client, local;
+	struct server *srv;
+	TAILQ_ENTRY(tcp_conn) link;
+};
+TAILQ_HEAD(tcp_conn_list, tcp_conn);
+
+struct tcp_listener {
+	struct evconnlistener *lev;
+	struct sockaddr_storage local;
+	struct server *srv;
+};
+
+struct server {
+	struct event_base *base;
+	const struct conf *conf;
+	struct turn_io io;
+	struct turn_server core;
+	struct udp_listener *udp[CONF_MAX_LISTEN];
+	size_t nudp;
+	struct tcp_listener *tcp[CONF_MAX_LISTEN];
+	size_t ntcp;
+	struct tcp_conn_list conns;
+	size_t nconns;
+	struct event *sig[3];
+};
+
+/* sock.c */
+int sock_bind(const struct sockaddr_storage *addr, int type, int *fd_out);
+void net_clock(uint64_t *now_ms, int64_t *wall_s);
+
+/* udp.c */
+int udp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
+		     struct udp_listener **out);
+void udp_listener_free(struct udp_listener *l);
+int udp_send(struct udp_listener *l, const struct sockaddr *to,
+	     const uint8_t *buf, size_t len);
+
+/* tcp.c */
+int tcp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
+		     struct tcp_listener **out);
+void tcp_listener_free(struct tcp_listener *l);
+void tcp_conn_free(struct tcp_conn *c);
+int tcp_send(struct tcp_conn *c, const uint8_t *buf, size_t len);
+
+#endif

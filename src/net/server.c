@@ -1,0 +1,141 @@
+/**
+ * @file server.c  The daemon: one event loop, its listeners, its signals.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "log.h"
+#include "net.h"
+#include "server.h"
+
+static int
+io_send(void *arg, void *conn, const struct sockaddr *to, const uint8_t *buf,
+	size_t len)
+{
+	struct net_conn *nc = conn;
+
+	(void)arg;
+	if (nc->kind == NET_UDP)
+		return udp_send(conn, to, buf, len);
+	return tcp_send(conn, buf, len);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *s = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: nothing to reload yet");
+		return;
+	}
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopexit(s->base, NULL);
+}
+
+/* A host without IPv6 still serves IPv4: skip, with a warning, the
+ * listeners of a family the kernel does not have. */
+static int
+add_listeners(struct server *s, const struct sockaddr_storage *a)
+{
+	char buf[ADDR_STRLEN];
+	int err;
+
+	addr_str((const struct sockaddr *)a, buf, sizeof(buf));
+	err = udp_listener_new(s, a, &s->udp[s->nudp]);
+	if (err == 0) {
+		s->nudp++;
+		err = tcp_listener_new(s, a, &s->tcp[s->ntcp]);
+	}
+	if (err == 0) {
+		s->ntcp++;
+		log_info("listening on %s (udp, tcp)", buf);
+		return 0;
+	}
+	if (err == EAFNOSUPPORT) {
+		log_warn("listen %s: address family not supported, skipped",
+			 buf);
+		return 0;
+	}
+	log_error("listen %s: %s", buf, strerror(err));
+	return err;
+}
+
+static int
+add_signals(struct server *s)
+{
+	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
+
+	for (int i = 0; i < 3; i++) {
+		s->sig[i] = evsignal_new(s->base, sigs[i], on_signal, s);
+		if (s->sig[i] == NULL || event_add(s->sig[i], NULL) != 0)
+			return ENOMEM;
+	}
+	return 0;
+}
+
+int
+server_new(struct server **out, const struct conf *conf)
+{
+	struct server *s;
+	int err = ENOMEM;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return ENOMEM;
+	TAILQ_INIT(&s->conns);
+	s->conf = conf;
+	s->io.arg = s;
+	s->io.send = io_send;
+	turn_server_init(&s->core, conf, &s->io);
+	s->base = event_base_new();
+	if (s->base == NULL || (err = add_signals(s)) != 0)
+		goto fail;
+	for (size_t i = 0; i < conf->nlisten; i++)
+		if ((err = add_listeners(s, &conf->listen[i])) != 0)
+			goto fail;
+	if (s->nudp == 0) {
+		log_error("no listener could be opened");
+		err = EADDRNOTAVAIL;
+		goto fail;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	*out = s;
+	return 0;
+fail:
+	server_free(s);
+	return err;
+}
+
+int
+server_run(struct server *s)
+{
+	if (event_base_dispatch(s->base) < 0)
+		return EIO;
+	return 0;
+}
+
+void
+server_free(struct server *s)
+{
+	struct tcp_conn *c;
+
+	if (s == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&s->conns)) != NULL)
+		tcp_conn_free(c);
+	for (size_t i = 0; i < s->ntcp; i++)
+		tcp_listener_free(s->tcp[i]);
+	for (size_t i = 0; i < s->nudp; i++)
+		udp_listener_free(s->udp[i]);
+	for (int i = 0; i < 3; i++)
+		if (s->sig[i] != NULL)
+			event_free(s->sig[i]);
+	if (s->base != NULL)
+		event_base_free(s->base);
+	free(s);
+}

@@ -1,0 +1,66 @@
+/**
+ * @file sock.c  Socket creation for listeners, and the clock adapter.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+
+#include "addr.h"
+#include "log.h"
+#include "net.h"
+
+static int
+set_opts(int fd, int family, int type)
+{
+	int one = 1;
+
+	/* TCP only: on UDP, SO_REUSEADDR would let two servers share a port. */
+	if (type == SOCK_STREAM &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0)
+		return errno;
+	/* [::] and 0.0.0.0 on the same port are two separate listeners. */
+	if (family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
+		return errno;
+	return 0;
+}
+
+/**
+ * Create, configure and bind a non-blocking, close-on-exec socket of the
+ * given type (SOCK_DGRAM or SOCK_STREAM; a stream socket also listens).
+ * @return 0 and *fd_out, or errno.
+ */
+int
+sock_bind(const struct sockaddr_storage *addr, int type, int *fd_out)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)addr;
+	int fd, err;
+
+	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	err = set_opts(fd, sa->sa_family, type);
+	if (err == 0 && bind(fd, sa, addr_len(sa)) != 0)
+		err = errno;
+	if (err == 0 && type == SOCK_STREAM && listen(fd, 511) != 0)
+		err = errno;
+	if (err != 0) {
+		close(fd);
+		return err;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* Read both clocks once per event; the core never reads a clock. */
+void
+net_clock(uint64_t *now_ms, int64_t *wall_s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	*now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	*wall_s = (int64_t)time(NULL);
+}

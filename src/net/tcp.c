@@ -1,0 +1,174 @@
+/**
+ * @file tcp.c  TCP listener: STUN over a stream (RFC 8489 §6.2.2).
+ *
+ * Frames are cut with stun_frame_len(): several messages in one segment
+ * and one message split over segments both work. Input is bounded by a
+ * read watermark, output by a cap (a slow reader loses replies, it does
+ * not make the server buffer without bound), and an idle connection is
+ * closed by a read timeout.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/buffer.h>
+
+#include "addr.h"
+#include "log.h"
+#include "net.h"
+#include "stun.h"
+
+#define TCP_MAX_FRAME   (STUN_HDR_LEN + 65535)
+#define TCP_OUT_MAX     (256 * 1024)
+#define TCP_IDLE_S      300
+#define TCP_MAX_CONNS   4096
+
+static void
+tcp_conn_close(struct tcp_conn *c, const char *why)
+{
+	char a[ADDR_STRLEN];
+
+	log_debug("tcp %s: closed (%s)",
+		  addr_str((struct sockaddr *)&c->client, a, sizeof(a)), why);
+	tcp_conn_free(c);
+}
+
+/* Hand every complete frame in the input buffer to the core. Returns
+ * false if the stream is not STUN and the connection must close. */
+static bool
+drain_frames(struct tcp_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct turn_pkt p = {
+		.conn = c, .tp = TP_TCP,
+		.client = (struct sockaddr *)&c->client,
+		.local = (struct sockaddr *)&c->local,
+	};
+	uint8_t hdr[4];
+	size_t flen;
+
+	net_clock(&p.now_ms, &p.wall_s);
+	for (;;) {
+		size_t have = evbuffer_get_length(in);
+
+		if (have < sizeof(hdr))
+			return true;
+		evbuffer_copyout(in, hdr, sizeof(hdr));
+		if (stun_frame_len(hdr, sizeof(hdr), &flen) != 0)
+			return false;
+		if (have < flen)
+			return true;
+		turn_on_client(&c->srv->core, &p, evbuffer_pullup(in, flen),
+			       flen);
+		evbuffer_drain(in, flen);
+	}
+}
+
+static void
+tcp_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	(void)bev;
+	if (!drain_frames(c)) {
+		c->srv->core.stats.malformed++;
+		tcp_conn_close(c, "not STUN");
+	}
+}
+
+static void
+tcp_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & BEV_EVENT_TIMEOUT)
+		tcp_conn_close(arg, "idle");
+	else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		tcp_conn_close(arg, "eof");
+}
+
+static void
+tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+	      struct sockaddr *sa, int salen, void *arg)
+{
+	struct tcp_listener *l = arg;
+	struct server *srv = l->srv;
+	struct timeval idle = { TCP_IDLE_S, 0 };
+	struct tcp_conn *c;
+
+	(void)lev;
+	if (srv->nconns >= TCP_MAX_CONNS || (c = calloc(1, sizeof(*c))) == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->hdr.kind = NET_TCP;
+	c->srv = srv;
+	memcpy(&c->client, sa, (size_t)salen);
+	c->local = l->local;
+	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&srv->conns, c, link);
+	srv->nconns++;
+	bufferevent_setcb(c->bev, tcp_read_cb, NULL, tcp_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 2 * TCP_MAX_FRAME);
+	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+int
+tcp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
+		 struct tcp_listener **out)
+{
+	struct tcp_listener *l;
+	int fd, err;
+
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return ENOMEM;
+	l->srv = srv;
+	l->local = *addr;
+	err = sock_bind(addr, SOCK_STREAM, &fd);
+	if (err != 0) {
+		free(l);
+		return err;
+	}
+	l->lev = evconnlistener_new(srv->base, tcp_accept_cb, l,
+				    LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	if (l->lev == NULL) {
+		evutil_closesocket(fd);
+		free(l);
+		return ENOMEM;
+	}
+	*out = l;
+	return 0;
+}
+
+void
+tcp_listener_free(struct tcp_listener *l)
+{
+	if (l == NULL)
+		return;
+	evconnlistener_free(l->lev);
+	free(l);
+}
+
+void
+tcp_conn_free(struct tcp_conn *c)
+{
+	TAILQ_REMOVE(&c->srv->conns, c, link);
+	c->srv->nconns--;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+int
+tcp_send(struct tcp_conn *c, const uint8_t *buf, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (evbuffer_get_length(out) + len > TCP_OUT_MAX)
+		return ENOBUFS;
+	return bufferevent_write(c->bev, buf, len) == 0 ? 0 : ENOMEM;
+}

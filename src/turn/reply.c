@@ -1,0 +1,54 @@
+/**
+ * @file reply.c  Building and sending STUN replies.
+ */
+#include "turn_int.h"
+
+void
+turn_reply_begin(struct turn_reply *r, const struct stun_msg *m, int code)
+{
+	uint8_t cls = code == 200 ? STUN_SUCCESS : STUN_ERROR;
+
+	r->code = code;
+	stun_enc_begin(&r->enc, r->buf, sizeof(r->buf), m->method, cls,
+		       m->tid);
+	if (code != 200)
+		stun_enc_error(&r->enc, code, NULL);
+}
+
+void
+turn_reply_send(struct turn_server *s, const struct turn_pkt *p,
+		const struct stun_msg *m, struct turn_reply *r)
+{
+	const char *sw = s->conf->software;
+	size_t len;
+
+	if (sw != NULL && *sw != '\0')
+		stun_enc_str(&r->enc, STUN_A_SOFTWARE, sw);
+	/* RFC 8489 §7.3.1: a FINGERPRINT in the request earns one in the
+	 * response, so multiplexing clients can tell it apart. */
+	if (m->fp >= 0 && !m->classic)
+		stun_enc_fingerprint(&r->enc);
+	if (stun_enc_finish(&r->enc, &len) != 0) {
+		s->stats.send_errors++;
+		return;
+	}
+	if (s->io->send(s->io->arg, p->conn, p->client, r->buf, len) != 0) {
+		s->stats.send_errors++;
+		return;
+	}
+	s->stats.bytes_out += len;
+	if (r->code >= 200 && r->code < 700)
+		s->stats.resp[r->code]++;
+}
+
+void
+turn_reply_error(struct turn_server *s, const struct turn_pkt *p,
+		 const struct stun_msg *m, int code)
+{
+	struct turn_reply r;
+
+	turn_reply_begin(&r, m, code);
+	if (code == 420)
+		stun_enc_unknown(&r.enc, m->unknown, m->nunknown);
+	turn_reply_send(s, p, m, &r);
+}

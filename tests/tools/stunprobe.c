@@ -1,0 +1,285 @@
+/**
+ * @file stunprobe.c  A small STUN client for the integration tests: the
+ * cases turnutils_stunclient cannot make (TCP framing, RFC 3489, odd
+ * attributes, garbage).
+ *
+ *   stunprobe udp   ADDR PORT [plain|fp|classic|unknown|badfp]
+ *   stunprobe tcp   ADDR PORT [one|split|multi]
+ *   stunprobe garbage-udp ADDR PORT COUNT
+ *   stunprobe garbage-tcp ADDR PORT
+ *
+ * Prints one line per answer: "local A", then "XOR-MAPPED-ADDRESS A",
+ * "MAPPED-ADDRESS A", "ERROR CODE" (and "UNKNOWN 0xTTTT"), "FINGERPRINT",
+ * "SOFTWARE S", "SIZE N". Exit 0 if every expected answer came, 1 if not.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "stun.h"
+
+#define TIMEOUT_MS 2000
+
+static int
+connect_to(const char *ip, const char *port, int type)
+{
+	struct sockaddr_storage ss;
+	int fd;
+
+	if (addr_parse_ip(ip, &ss) != 0)
+		return -1;
+	addr_set_port((struct sockaddr *)&ss, (uint16_t)atoi(port));
+	fd = socket(ss.ss_family, type, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss,
+			      addr_len((struct sockaddr *)&ss)) != 0)
+		return -1;
+	return fd;
+}
+
+static void
+print_local(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char b[ADDR_STRLEN];
+
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	printf("local %s\n", addr_str((struct sockaddr *)&ss, b, sizeof(b)));
+}
+
+/* Build a Binding request in buf; returns its length. */
+static size_t
+make_request(uint8_t *buf, size_t cap, const char *kind, int seq)
+{
+	uint8_t tid[16];
+	struct stun_enc e;
+	size_t len = 0;
+
+	for (int i = 0; i < 16; i++)
+		tid[i] = (uint8_t)(rand() ^ seq);
+	if (strcmp(kind, "classic") != 0) {
+		tid[0] = 0x21; tid[1] = 0x12; tid[2] = 0xA4; tid[3] = 0x42;
+	}
+	stun_enc_begin(&e, buf, cap, STUN_BINDING, STUN_REQUEST, tid);
+	if (strcmp(kind, "unknown") == 0)
+		stun_enc_u32(&e, 0x7777, 1);
+	if (strcmp(kind, "fp") == 0 || strcmp(kind, "badfp") == 0)
+		stun_enc_fingerprint(&e);
+	stun_enc_finish(&e, &len);
+	if (strcmp(kind, "badfp") == 0)
+		buf[len - 1] ^= 0xFF;
+	return len;
+}
+
+static void
+print_answer(const uint8_t *buf, size_t len)
+{
+	struct stun_msg m;
+	struct sockaddr_storage ss;
+	char b[ADDR_STRLEN];
+	const struct stun_attr *a;
+	int code;
+	const char *reason;
+	size_t rlen;
+
+	printf("SIZE %zu\n", len);
+	if (stun_decode(&m, buf, len) != 0) {
+		printf("MALFORMED\n");
+		return;
+	}
+	for (unsigned i = 0; i < m.nattrs; i++) {
+		a = &m.attrs[i];
+		if (a->type == STUN_A_XOR_MAPPED_ADDRESS &&
+		    stun_attr_addr(&m, a, true, &ss) == 0)
+			printf("XOR-MAPPED-ADDRESS %s\n",
+			       addr_str((struct sockaddr *)&ss, b, sizeof(b)));
+		if (a->type == STUN_A_MAPPED_ADDRESS &&
+		    stun_attr_addr(&m, a, false, &ss) == 0)
+			printf("MAPPED-ADDRESS %s\n",
+			       addr_str((struct sockaddr *)&ss, b, sizeof(b)));
+		if (a->type == STUN_A_ERROR_CODE &&
+		    stun_attr_error(&m, a, &code, &reason, &rlen) == 0)
+			printf("ERROR %d\n", code);
+		if (a->type == STUN_A_UNKNOWN_ATTRIBUTES && a->len >= 2) {
+			const uint8_t *v = stun_attr_val(&m, a);
+			printf("UNKNOWN 0x%04x\n", (v[0] << 8) | v[1]);
+		}
+		if (a->type == STUN_A_SOFTWARE)
+			printf("SOFTWARE %.*s\n", (int)a->len,
+			       (const char *)stun_attr_val(&m, a));
+	}
+	if (m.fp >= 0)
+		printf("FINGERPRINT %s\n",
+		       stun_check_fingerprint(&m) == 0 ? "ok" : "bad");
+}
+
+static int
+wait_readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, TIMEOUT_MS) == 1 ? 0 : ETIMEDOUT;
+}
+
+static int
+cmd_udp(char **av)
+{
+	uint8_t buf[2048];
+	const char *kind = av[2] ? av[2] : "plain";
+	int fd = connect_to(av[0], av[1], SOCK_DGRAM);
+	ssize_t n;
+
+	if (fd < 0)
+		return 1;
+	print_local(fd);
+	for (int tries = 0; tries < 3; tries++) {
+		size_t len = make_request(buf, sizeof(buf), kind, tries);
+		if (send(fd, buf, len, 0) < 0)
+			return 1;
+		if (wait_readable(fd) != 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n > 0) {
+			print_answer(buf, (size_t)n);
+			return 0;
+		}
+	}
+	printf("NO ANSWER\n");
+	return 1;
+}
+
+/* Read exactly one STUN frame from a stream. */
+static ssize_t
+read_frame(int fd, uint8_t *buf, size_t cap)
+{
+	size_t have = 0, need = 4, flen;
+
+	while (have < need) {
+		ssize_t n;
+		if (wait_readable(fd) != 0)
+			return -1;
+		n = recv(fd, buf + have, need - have, 0);
+		if (n <= 0)
+			return -1;
+		have += (size_t)n;
+		if (have == 4) {
+			if (stun_frame_len(buf, 4, &flen) != 0 || flen > cap)
+				return -1;
+			need = flen;
+		}
+	}
+	return (ssize_t)have;
+}
+
+static int
+cmd_tcp(char **av)
+{
+	uint8_t req[3][256], buf[2048];
+	size_t len[3], total = 0;
+	const char *mode = av[2] ? av[2] : "one";
+	int nmsg = strcmp(mode, "multi") == 0 ? 3 : 1;
+	int fd = connect_to(av[0], av[1], SOCK_STREAM);
+	uint8_t all[768];
+
+	if (fd < 0)
+		return 1;
+	print_local(fd);
+	for (int i = 0; i < nmsg; i++) {
+		len[i] = make_request(req[i], sizeof(req[i]), "fp", i);
+		memcpy(all + total, req[i], len[i]);
+		total += len[i];
+	}
+	if (strcmp(mode, "split") == 0) {
+		/* One message in three segments, with pauses between. */
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		size_t cut[4] = { 0, 3, 13, total };
+		for (int i = 0; i < 3; i++) {
+			send(fd, all + cut[i], cut[i + 1] - cut[i], 0);
+			nanosleep(&ts, NULL);
+		}
+	} else if (send(fd, all, total, 0) != (ssize_t)total) {
+		return 1;
+	}
+	for (int i = 0; i < nmsg; i++) {
+		ssize_t n = read_frame(fd, buf, sizeof(buf));
+		if (n < 0) {
+			printf("NO ANSWER\n");
+			return 1;
+		}
+		print_answer(buf, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+cmd_garbage_udp(char **av)
+{
+	uint8_t buf[1500];
+	int fd = connect_to(av[0], av[1], SOCK_DGRAM);
+	int count = av[2] ? atoi(av[2]) : 1000;
+
+	if (fd < 0)
+		return 1;
+	for (int i = 0; i < count; i++) {
+		size_t len = (size_t)(rand() % (int)sizeof(buf));
+		for (size_t j = 0; j < len; j++)
+			buf[j] = (uint8_t)rand();
+		if (i % 3 == 0 && len >= 20) {
+			/* Looks like STUN: valid start, lying length. */
+			make_request(buf, sizeof(buf), "plain", i);
+			buf[3] = (uint8_t)(rand() & 0xFC);
+		}
+		send(fd, buf, len, 0);
+	}
+	printf("sent %d\n", count);
+	return 0;
+}
+
+/* A truncated frame, then a non-STUN stream: the server must close it. */
+static int
+cmd_garbage_tcp(char **av)
+{
+	uint8_t buf[64];
+	int fd = connect_to(av[0], av[1], SOCK_STREAM);
+	size_t len = make_request(buf, sizeof(buf), "plain", 0);
+
+	if (fd < 0)
+		return 1;
+	send(fd, buf, len - 4, 0);        /* truncated: server waits */
+	memset(buf, 0xEE, sizeof(buf));   /* then bytes that are not STUN */
+	send(fd, buf, sizeof(buf), 0);
+	if (wait_readable(fd) != 0) {
+		printf("NOT CLOSED\n");
+		return 1;
+	}
+	printf(recv(fd, buf, sizeof(buf), 0) <= 0 ? "CLOSED\n" : "DATA\n");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	if (argc < 4) {
+		fprintf(stderr, "usage: stunprobe udp|tcp|garbage-udp|"
+			"garbage-tcp ADDR PORT [ARG]\n");
+		return 2;
+	}
+	if (strcmp(argv[1], "udp") == 0)
+		return cmd_udp(argv + 2);
+	if (strcmp(argv[1], "tcp") == 0)
+		return cmd_tcp(argv + 2);
+	if (strcmp(argv[1], "garbage-udp") == 0)
+		return cmd_garbage_udp(argv + 2);
+	if (strcmp(argv[1], "garbage-tcp") == 0)
+		return cmd_garbage_tcp(argv + 2);
+	return 2;
+}
