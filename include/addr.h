@@ -13,8 +13,9 @@
 #define ADDR_STRLEN 64  /* "[ipv6%scope]:port" fits */
 
 /**
- * Parse "IP:PORT", "[IPv6]:PORT" or a bare IP (port = default_port).
- * Numeric only, no DNS. 0 or EINVAL.
+ * Parse "IP:PORT", "[IPv6]:PORT" or a bare IP ("1.2.3.4", "::1", "[::1]";
+ * port = default_port). Numeric only, no DNS; an IPv6 scope must be
+ * numeric ("fe80::1%2"). An explicit port must be 1..65535. 0 or EINVAL.
  */
 int addr_parse(const char *s, uint16_t default_port,
 	       struct sockaddr_storage *out);
@@ -27,7 +28,7 @@ const char *addr_ip_str(const struct sockaddr *sa, char *buf, size_t len);
 socklen_t addr_len(const struct sockaddr *sa);
 uint16_t addr_port(const struct sockaddr *sa);
 void addr_set_port(struct sockaddr *sa, uint16_t port);
-/** Same family, IP and port. */
+/** Same family, IP and port (IPv6 scope ids are not compared). */
 bool addr_eq(const struct sockaddr *a, const struct sockaddr *b);
 /** Same family and IP (ports ignored). */
 bool addr_ip_eq(const struct sockaddr *a, const struct sockaddr *b);
@@ -43,7 +44,9 @@ struct cidr {
 /** Parse "10.0.0.0/8", "fe80::/10" or a bare IP (full prefix). 0/EINVAL.
  *  Host bits beyond the prefix are cleared. */
 int cidr_parse(const char *s, struct cidr *out);
-/** Whether sa's IP lies inside c (families must match). */
+/** Whether sa's IP lies inside c. Families must match, except that an
+ *  IPv4-mapped IPv6 address (::ffff:a.b.c.d) is tested as a.b.c.d against
+ *  an IPv4 block, so a deny list cannot be bypassed by the mapped form. */
 bool cidr_match(const struct cidr *c, const struct sockaddr *sa);
 const char *cidr_str(const struct cidr *c, char *buf, size_t len);
 

@@ -51,7 +51,9 @@ struct conf {
 	char *software;                   /* SOFTWARE value; NULL = off (default) */
 
 	/* TURN auth */
-	char *realm;                      /* default "turnpike" */
+	char *realm;                      /* default "turnpike" (may point at a
+					     built-in constant: only conf_free
+					     releases it) */
 	struct conf_user users[CONF_MAX_USERS];
 	size_t nusers;
 	char *users_file;                 /* NULL = none */
@@ -78,7 +80,7 @@ struct conf {
 	unsigned max_lifetime;            /* default 3600 */
 	unsigned user_quota;              /* allocations per user, default 32; 0 = none */
 	unsigned total_quota;             /* allocations in all, default 0 = none */
-	unsigned max_permissions;         /* per allocation, default 64 */
+	unsigned max_permissions;         /* per allocation, default 64; >= 1 */
 };
 
 /** What the caller should do after conf_parse_args(). */
@@ -92,9 +94,13 @@ enum conf_action {
 void conf_defaults(struct conf *c);
 
 /**
- * Load a libconfig file over c. Unknown keys, wrong types and bad values
- * are errors. On error, err holds "FILE:LINE: key 'K': what" and the
- * return is EINVAL (ENOENT/EIO for an unreadable file).
+ * Load a libconfig file over c: keys present replace the current values
+ * (a list key replaces the whole list), absent keys keep them. Unknown
+ * keys, wrong types and bad values are errors. On error, err holds
+ * "FILE:LINE: key 'K': what" (or "FILE:LINE: syntax error: TEXT", or
+ * "FILE: cannot read: REASON"). The return is EINVAL, or the errno of
+ * opening the file (ENOENT, EACCES, EISDIR) or EIO if it cannot be read;
+ * c may then be partly updated but is always safe to conf_free().
  */
 int conf_load_file(struct conf *c, const char *path, char *err, size_t errlen);
 /** The same from a string (tests); name is used in messages. */
@@ -109,9 +115,11 @@ int conf_validate(const struct conf *c, char *err, size_t errlen);
 
 /**
  * Parse argv: defaults, then the file named by -c/--config (if any),
- * then the other flags on top, then conf_validate(). --help and
- * --version print to out. On error err is filled and the return is
- * EINVAL (the caller exits 2).
+ * then the other flags on top, then conf_validate(). c must own nothing
+ * on entry (fresh, or after conf_free). --help and --version print to out
+ * (stdout if NULL). On error err is filled and the return is EINVAL (the
+ * caller exits 2); in every case the caller ends with conf_free(c).
+ * Uses getopt_long, so it resets optind.
  */
 int conf_parse_args(struct conf *c, int argc, char **argv,
 		    enum conf_action *act, FILE *out, char *err, size_t errlen);

@@ -16,9 +16,15 @@ enum log_target { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_FILE };
 /** Parse "error", "warn", "info", "debug". 0 or EINVAL. */
 int log_level_parse(const char *s, enum log_level *out);
 const char *log_level_name(enum log_level l);
+/** Parse "stderr", "syslog", "file". 0 or EINVAL. */
+int log_target_parse(const char *s, enum log_target *out);
+const char *log_target_name(enum log_target t);
 
-/** Open the sink. path is used for LOG_TO_FILE. 0 or errno. */
+/** Open the sink (closing the previous one). path is used for LOG_TO_FILE,
+ *  opened for appending, line-buffered. 0 or errno; on error the previous
+ *  sink stays. Before any log_open(): stderr, level info. */
 int log_open(enum log_target t, enum log_level min, const char *path);
+/** Close the sink; logging goes back to stderr at level info. */
 void log_close(void);
 bool log_enabled(enum log_level l);
 

@@ -1,0 +1,273 @@
+/**
+ * @file args.c  The command line: defaults, then the -c file, then the
+ * other flags, then conf_validate().
+ *
+ * Two getopt_long passes over argv: the first finds -c/--config, --help,
+ * --version and any malformed option; the file is loaded; the second pass
+ * applies the flags through the same key setters the file uses. Flags are
+ * one table: option, the key it sets, and whether it sets, appends or
+ * replaces-then-appends. Error text never quotes an unknown option's
+ * "=VALUE" part or a positional argument: either may be a secret.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf_int.h"
+#include "version.h"
+
+enum flag_mode {
+	FM_NONE,     /* handled by the option loop itself */
+	FM_SET,      /* a single value: the last flag wins */
+	FM_APPEND,   /* adds to the list from the file */
+	FM_REPLACE,  /* the first flag replaces the file's list, later append */
+};
+
+enum { OPT_CHECK = 256, OPT_KEY };
+
+struct flag {
+	struct option opt;
+	const char *key;
+	enum flag_mode mode;
+	const char *arg;    /* for the usage text */
+	const char *help;
+};
+
+#define KEYFLAG(name, key, mode, arg, help) \
+	{ { name, required_argument, NULL, 0 }, key, mode, arg, help }
+
+static const struct flag flags[] = {
+	{ { "config", required_argument, NULL, 'c' }, NULL, FM_NONE, "FILE",
+	  "load the libconfig file FILE" },
+	KEYFLAG("listen", "listen", FM_REPLACE, "ADDR:PORT",
+		"UDP+TCP listener (repeat; replaces the file's list)"),
+	KEYFLAG("log-level", "log-level", FM_SET, "L",
+		"error, warn, info or debug"),
+	KEYFLAG("log-target", "log-target", FM_SET, "T",
+		"stderr, syslog or file"),
+	KEYFLAG("log-file", "log-file", FM_SET, "PATH",
+		"file for log-target file"),
+	KEYFLAG("realm", "realm", FM_SET, "R", "long-term credential realm"),
+	KEYFLAG("user", "users", FM_APPEND, "NAME:PASSWORD",
+		"add a static user (repeat; visible in ps: prefer the file)"),
+	KEYFLAG("users-file", "users-file", FM_SET, "PATH",
+		"file of NAME:PASSWORD lines"),
+	KEYFLAG("auth-secret", "auth-secrets", FM_APPEND, "S",
+		"add a TURN REST shared secret (repeat)"),
+	KEYFLAG("allow-peer", "allow-peer", FM_APPEND, "CIDR",
+		"allow relaying to peers in CIDR (repeat)"),
+	KEYFLAG("deny-peer", "deny-peer", FM_APPEND, "CIDR",
+		"deny relaying to peers in CIDR (repeat)"),
+	KEYFLAG("relay-ip", "relay-ips", FM_REPLACE, "IP",
+		"address for relayed sockets (repeat)"),
+	KEYFLAG("relay-ports", "relay-ports", FM_SET, "LO-HI",
+		"port range for relayed sockets"),
+	KEYFLAG("external-ip", "external-ip", FM_REPLACE, "IP[/PRIVATE]",
+		"public address advertised for relays (repeat)"),
+	KEYFLAG("software", "software", FM_SET, "S",
+		"SOFTWARE attribute value (\"\" = not sent)"),
+	{ { "check-config", no_argument, NULL, OPT_CHECK }, NULL, FM_NONE,
+	  NULL, "validate the configuration, print OK and exit" },
+	{ { "help", no_argument, NULL, 'h' }, NULL, FM_NONE, NULL,
+	  "print this help and exit" },
+	{ { "version", no_argument, NULL, 'V' }, NULL, FM_NONE, NULL,
+	  "print the version and exit" },
+};
+
+#define NFLAGS (sizeof(flags) / sizeof(*flags))
+#define SHORTOPTS ":c:hV"
+
+/* getopt_long's table; key flags get val OPT_KEY + their index. */
+static void
+build_options(struct option *opts)
+{
+	for (size_t i = 0; i < NFLAGS; i++) {
+		opts[i] = flags[i].opt;
+		if (flags[i].key != NULL)
+			opts[i].val = OPT_KEY + (int)i;
+	}
+	memset(&opts[NFLAGS], 0, sizeof(*opts));
+}
+
+void
+conf_usage(FILE *out, const char *prog)
+{
+	const char *slash = prog ? strrchr(prog, '/') : NULL;
+	char left[40];
+
+	out = out ? out : stdout;
+	prog = slash ? slash + 1 : prog ? prog : "turnpike";
+	fprintf(out, "usage: %s [-c FILE] [options]\n\n", prog);
+	for (size_t i = 0; i < NFLAGS; i++) {
+		const struct option *o = &flags[i].opt;
+		int n = snprintf(left, sizeof(left), "%s--%s%s%s",
+				 o->val == 'c' ? "-c, " : o->val == 'h' ?
+				 "-h, " : o->val == 'V' ? "-V, " : "    ",
+				 o->name, flags[i].arg ? " " : "",
+				 flags[i].arg ? flags[i].arg : "");
+
+		fprintf(out, "  %-28s", left);
+		if (n > 28)
+			fprintf(out, "\n  %28s", "");
+		fprintf(out, "%s\n", flags[i].help);
+	}
+	fprintf(out, "\nPrecedence: defaults < file (-c) < flags. "
+		"See docs/config.md.\n");
+}
+
+/* The failing option for a message, without any "=VALUE" part. */
+static void
+bad_option(char **argv, const char *what, char *err, size_t errlen)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+
+	if (arg != NULL && strncmp(arg, "--", 2) == 0) {
+		int len = (int)strcspn(arg, "=");
+
+		conf_errf(err, errlen, "%s option '%.*s'", what,
+			  len > 64 ? 64 : len, arg);
+	} else if (optopt > 0x20 && optopt < 0x7f) {
+		conf_errf(err, errlen, "%s option '-%c'", what, optopt);
+	} else {
+		conf_errf(err, errlen, "%s option", what);
+	}
+}
+
+/* What the first pass found. */
+struct scan {
+	const char *config;
+	enum conf_action act;
+};
+
+static int
+scan_one(int ch, char **argv, struct scan *s, FILE *out, char *err,
+	 size_t errlen)
+{
+	switch (ch) {
+	case 'c':
+		if (s->config != NULL) {
+			conf_errf(err, errlen, "--config: given twice");
+			return EINVAL;
+		}
+		s->config = optarg;
+		return 0;
+	case 'h':
+		conf_usage(out, argv[0]);
+		s->act = CONF_EXIT;
+		return 0;
+	case 'V':
+		fprintf(out, "turnpike %s\n", TURNPIKE_VERSION);
+		s->act = CONF_EXIT;
+		return 0;
+	case ':':
+		bad_option(argv, "missing value for", err, errlen);
+		return EINVAL;
+	case '?':
+		bad_option(argv, "unknown or ambiguous", err, errlen);
+		return EINVAL;
+	case OPT_CHECK:
+		s->act = CONF_CHECK;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Pass 1: -c, --help, --version, --check-config; reject bad options. */
+static int
+scan_args(int argc, char **argv, const struct option *opts, struct scan *s,
+	  FILE *out, char *err, size_t errlen)
+{
+	int ch, rc;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, SHORTOPTS, opts, NULL)) != -1) {
+		rc = scan_one(ch, argv, s, out, err, errlen);
+		if (rc != 0 || s->act == CONF_EXIT)
+			return rc;
+	}
+	if (optind < argc) {
+		conf_errf(err, errlen, "unexpected argument: turnpike takes "
+			  "no positional arguments (a value goes right after "
+			  "its flag)");
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* Apply one key flag through its key's setter. */
+static int
+apply_flag(struct conf *c, const struct flag *f, const char *v, bool first,
+	   char *err, size_t errlen)
+{
+	const struct conf_key *k = conf_key_find(f->key);
+	char why[CONF_WHY_MAX];
+
+	if (k == NULL || k->set == NULL)
+		return EINVAL;
+	if (f->mode == FM_REPLACE && first)
+		k->reset(c);
+	if (k->set(c, k, v, why, sizeof(why)) != 0) {
+		conf_errf(err, errlen, "--%s: %s", f->opt.name, why);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* Pass 2: every key flag, in order, over the file's values. */
+static int
+apply_args(struct conf *c, int argc, char **argv, const struct option *opts,
+	   char *err, size_t errlen)
+{
+	bool seen[NFLAGS] = { false };
+	int ch;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, SHORTOPTS, opts, NULL)) != -1) {
+		size_t i = (size_t)(ch - OPT_KEY);
+
+		if (ch < OPT_KEY || i >= NFLAGS)
+			continue;
+		if (apply_flag(c, &flags[i], optarg, !seen[i], err,
+			       errlen) != 0)
+			return EINVAL;
+		seen[i] = true;
+	}
+	return 0;
+}
+
+int
+conf_parse_args(struct conf *c, int argc, char **argv,
+		enum conf_action *act, FILE *out, char *err, size_t errlen)
+{
+	struct option opts[NFLAGS + 1];
+	struct scan s = { NULL, CONF_RUN };
+	int rc;
+
+	if (c == NULL || argv == NULL || argc < 1 || act == NULL) {
+		conf_errf(err, errlen, "no arguments");
+		return EINVAL;
+	}
+	conf_defaults(c);
+	build_options(opts);
+	*act = CONF_RUN;
+	rc = scan_args(argc, argv, opts, &s, out ? out : stdout, err, errlen);
+	if (rc != 0 || s.act == CONF_EXIT)
+		goto out;
+	if (s.config != NULL &&
+	    (rc = conf_load_file(c, s.config, err, errlen)) != 0) {
+		rc = EINVAL;
+		goto out;
+	}
+	rc = apply_args(c, argc, argv, opts, err, errlen);
+	if (rc == 0)
+		rc = conf_validate(c, err, errlen);
+out:
+	if (rc == 0)
+		*act = s.act;
+	optind = 1;
+	return rc;
+}
