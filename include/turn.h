@@ -14,7 +14,10 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "alloc.h"
+#include "auth.h"
 #include "conf.h"
+#include "policy.h"
 
 enum turn_transport { TP_UDP, TP_TCP, TP_TLS, TP_DTLS };
 
@@ -24,7 +27,21 @@ struct turn_io {
 	/** Send one message to a client over the connection it came on. */
 	int (*send)(void *arg, void *conn, const struct sockaddr *to,
 		    const uint8_t *buf, size_t len);
+	/** Open a relay socket bound to addr for owner. 0 and *handle;
+	 *  EADDRINUSE: the core tries another port; else an errno. */
+	int (*relay_open)(void *arg, const struct sockaddr *addr,
+			  struct alloc *owner, void **handle);
+	/** Send one datagram from a relay socket to a peer. */
+	int (*relay_send)(void *arg, void *handle, const struct sockaddr *peer,
+			  const uint8_t *buf, size_t len);
+	void (*relay_close)(void *arg, void *handle);
 };
+
+/* Bytes the transport leaves free before and after a peer datagram
+ * handed to turn_on_peer(), so ChannelData or a Data indication is built
+ * in place around it (one copy in all: the kernel's). */
+#define TURN_PEER_HEADROOM 64
+#define TURN_PEER_TAILROOM 4
 
 /* One received message and where it came from. */
 struct turn_pkt {
@@ -45,17 +62,68 @@ struct turn_stats {
 	uint64_t send_errors;             /* io->send failed */
 	uint64_t bytes_in, bytes_out;
 	uint64_t resp[700];               /* responses by code; [200] = success */
+	uint64_t auth_fail[3];            /* 400, 401, 438 answers by auth */
+	uint64_t allocs_created, allocs_expired, allocs_deleted;
+	uint64_t peer_denied;             /* 403: policy refused a peer */
+	uint64_t relay_pkts_out, relay_bytes_out;  /* client → peer */
+	uint64_t relay_pkts_in, relay_bytes_in;    /* peer → client */
+	uint64_t chandata_out, chandata_in, ind_out, ind_in;
+	uint64_t relay_internal;          /* relay-to-relay, delivered inside */
+	uint64_t relay_send_errors;       /* ENETUNREACH & co: counted, kept */
+	uint64_t no_perm_drops;           /* data without a permission */
+};
+
+#define TURN_MAX_TOKENS 64
+
+/* An EVEN-PORT R-bit reservation (RFC 8656 §7.2): port+1 held ~30 s. */
+struct turn_token {
+	uint64_t token;
+	uint16_t port;
+	int family;
+	uint64_t expires_ms;
 };
 
 struct turn_server {
 	const struct conf *conf;
 	const struct turn_io *io;
+	struct auth *auth;                /* NULL: TURN refused (401) */
+	struct policy policy;
+	struct alloc_table *allocs;
+	struct portpool *ports[2];        /* [0] IPv4, [1] IPv6 */
+	sockaddr_u relay_ip[2];           /* relay-ips by family, or AF_UNSPEC */
+	sockaddr_u listen_ip[2];          /* a concrete listen IP by family */
+	struct turn_token tokens[TURN_MAX_TOKENS];
+	uint64_t rng;                     /* xorshift: port hints, tids */
 	struct turn_stats stats;
 };
 
-/** Set up a core over a config and an I/O port (both outlive it). */
-void turn_server_init(struct turn_server *s, const struct conf *conf,
-		      const struct turn_io *io);
+/**
+ * Set up a core over a config, an I/O port and an authenticator (all
+ * outlive it; auth may be NULL). seed feeds the non-cryptographic
+ * generator for port hints and indication transaction ids.
+ * @return 0 or ENOMEM/EINVAL.
+ */
+int turn_server_init(struct turn_server *s, const struct conf *conf,
+		     const struct turn_io *io, struct auth *auth,
+		     uint64_t seed);
+/** Close every allocation (through io->relay_close) and free state. */
+void turn_server_fini(struct turn_server *s);
+/** Periodic sweep (about once a second): expire allocations,
+ *  permissions, channels and reservations. */
+void turn_server_tick(struct turn_server *s, uint64_t now_ms);
+
+/** A stream connection closed: its allocation (RFC 8656 §5: one per
+ *  TCP/TLS connection) goes with it. */
+void turn_conn_closed(struct turn_server *s, const struct turn_pkt *p);
+
+/**
+ * A datagram from a peer arrived on relay socket of allocation a (the
+ * owner given to relay_open). buf has TURN_PEER_HEADROOM bytes writable
+ * before it and TURN_PEER_TAILROOM after len.
+ */
+void turn_on_peer(struct turn_server *s, struct alloc *a,
+		  const struct sockaddr *peer, uint8_t *buf, size_t len,
+		  uint64_t now_ms);
 
 /**
  * Handle one message from a client: a datagram (UDP) or one frame cut

@@ -56,6 +56,8 @@ struct server {
 	struct tcp_conn_list conns;
 	size_t nconns;
 	struct event *sig[3];
+	struct event *tick;               /* 1 s sweep of allocations */
+	struct auth *auth;
 };
 
 /* sock.c */
@@ -68,6 +70,13 @@ int udp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 void udp_listener_free(struct udp_listener *l);
 int udp_send(struct udp_listener *l, const struct sockaddr *to,
 	     const uint8_t *buf, size_t len);
+
+/* relay.c: the relay half of struct turn_io */
+int relay_open(void *arg, const struct sockaddr *addr, struct alloc *owner,
+	       void **handle);
+int relay_send(void *arg, void *handle, const struct sockaddr *peer,
+	       const uint8_t *buf, size_t len);
+void relay_close(void *arg, void *handle);
 
 /* tcp.c */
 int tcp_listener_new(struct server *srv, const struct sockaddr_storage *addr,

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "addr.h"
+#include "auth.h"
 #include "log.h"
 #include "net.h"
 #include "server.h"
@@ -65,6 +68,41 @@ add_listeners(struct server *s, const struct sockaddr_storage *a)
 	return err;
 }
 
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	uint64_t now_ms;
+	int64_t wall_s;
+
+	(void)fd; (void)what;
+	net_clock(&now_ms, &wall_s);
+	turn_server_tick(&s->core, now_ms);
+}
+
+/* The authenticator and the core; TURN stays closed without users. */
+static int
+setup_core(struct server *s, const struct conf *conf)
+{
+	uint8_t key[32];
+	uint64_t seed;
+	char err[256] = "";
+	int rc;
+
+	if (RAND_bytes(key, sizeof(key)) != 1 ||
+	    RAND_bytes((uint8_t *)&seed, sizeof(seed)) != 1)
+		return EIO;
+	rc = auth_new(&s->auth, conf, key, err, sizeof(err));
+	if (rc != 0) {
+		log_error("auth: %s", err);
+		return rc;
+	}
+	if (!auth_enabled(s->auth))
+		log_warn("no users and no auth-secrets: TURN allocations are "
+			 "refused (STUN Binding works)");
+	return turn_server_init(&s->core, conf, &s->io, s->auth, seed);
+}
+
 static int
 add_signals(struct server *s)
 {
@@ -91,10 +129,19 @@ server_new(struct server **out, const struct conf *conf)
 	s->conf = conf;
 	s->io.arg = s;
 	s->io.send = io_send;
-	turn_server_init(&s->core, conf, &s->io);
+	s->io.relay_open = relay_open;
+	s->io.relay_send = relay_send;
+	s->io.relay_close = relay_close;
 	s->base = event_base_new();
-	if (s->base == NULL || (err = add_signals(s)) != 0)
+	if (s->base == NULL || (err = add_signals(s)) != 0 ||
+	    (err = setup_core(s, conf)) != 0)
 		goto fail;
+	s->tick = event_new(s->base, -1, EV_PERSIST, on_tick, s);
+	if (s->tick == NULL ||
+	    event_add(s->tick, &(struct timeval){ 1, 0 }) != 0) {
+		err = ENOMEM;
+		goto fail;
+	}
 	for (size_t i = 0; i < conf->nlisten; i++)
 		if ((err = add_listeners(s, &conf->listen[i])) != 0)
 			goto fail;
@@ -128,6 +175,10 @@ server_free(struct server *s)
 		return;
 	while ((c = TAILQ_FIRST(&s->conns)) != NULL)
 		tcp_conn_free(c);
+	turn_server_fini(&s->core);
+	auth_free(s->auth);
+	if (s->tick != NULL)
+		event_free(s->tick);
 	for (size_t i = 0; i < s->ntcp; i++)
 		tcp_listener_free(s->tcp[i]);
 	for (size_t i = 0; i < s->nudp; i++)

@@ -102,7 +102,10 @@ tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	c->hdr.kind = NET_TCP;
 	c->srv = srv;
 	memcpy(&c->client, sa, (size_t)salen);
-	c->local = l->local;
+	/* The concrete local address, even on a wildcard listener. */
+	if (getsockname(fd, (struct sockaddr *)&c->local,
+			&(socklen_t){ sizeof(c->local) }) != 0)
+		c->local = l->local;
 	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		evutil_closesocket(fd);
@@ -157,6 +160,13 @@ tcp_listener_free(struct tcp_listener *l)
 void
 tcp_conn_free(struct tcp_conn *c)
 {
+	struct turn_pkt p = {
+		.conn = c, .tp = TP_TCP,
+		.client = (struct sockaddr *)&c->client,
+		.local = (struct sockaddr *)&c->local,
+	};
+
+	turn_conn_closed(&c->srv->core, &p);
 	TAILQ_REMOVE(&c->srv->conns, c, link);
 	c->srv->nconns--;
 	bufferevent_free(c->bev);

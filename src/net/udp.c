@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -12,28 +13,70 @@
 #define UDP_BATCH 64          /* datagrams per wakeup: others get a turn */
 #define UDP_MAX   65536
 
+/* On a wildcard listener, the address a datagram was sent to (from
+ * IP_PKTINFO / IPV6_PKTINFO): the server half of the 5-tuple, and the IP
+ * a relay is bound on. */
+static void
+dest_addr(const struct udp_listener *l, struct msghdr *mh,
+	  struct sockaddr_storage *local)
+{
+	*local = l->local;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL;
+	     c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			((struct sockaddr_in *)local)->sin_addr = pi.ipi_addr;
+		} else if (c->cmsg_level == IPPROTO_IPV6 &&
+			   c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			((struct sockaddr_in6 *)local)->sin6_addr = pi.ipi6_addr;
+		}
+	}
+}
+
 static void
 udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct udp_listener *l = arg;
 	static _Thread_local uint8_t buf[UDP_MAX]; /* scratch, not state */
-	struct sockaddr_storage from;
+	union { struct cmsghdr h; uint8_t b[128]; } cbuf;
+	struct sockaddr_storage from, local;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_name = &from, .msg_iov = &iov,
+			     .msg_iovlen = 1 };
 	struct turn_pkt p = {
 		.conn = l, .tp = TP_UDP,
 		.client = (struct sockaddr *)&from,
-		.local = (struct sockaddr *)&l->local,
+		.local = (struct sockaddr *)&local,
 	};
 
 	(void)what;
 	net_clock(&p.now_ms, &p.wall_s);
 	for (int i = 0; i < UDP_BATCH; i++) {
-		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0,
-				     (struct sockaddr *)&from, &fl);
+		mh.msg_namelen = sizeof(from);
+		mh.msg_control = &cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		ssize_t n = recvmsg(fd, &mh, 0);
 		if (n < 0)
 			break;          /* EAGAIN, or an ICMP error: move on */
+		dest_addr(l, &mh, &local);
 		turn_on_client(&l->srv->core, &p, buf, (size_t)n);
 	}
+}
+
+static int
+want_pktinfo(int fd, const struct sockaddr_storage *addr)
+{
+	int one = 1;
+
+	if (!addr_is_any((const struct sockaddr *)addr))
+		return 0;
+	if (addr->ss_family == AF_INET)
+		return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+			  sizeof(one));
 }
 
 int
@@ -50,6 +93,10 @@ udp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 	l->srv = srv;
 	l->local = *addr;
 	err = sock_bind(addr, SOCK_DGRAM, &l->fd);
+	if (err == 0 && want_pktinfo(l->fd, addr) != 0) {
+		err = errno;
+		close(l->fd);
+	}
 	if (err != 0) {
 		free(l);
 		return err;

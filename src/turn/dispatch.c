@@ -7,15 +7,6 @@
 
 #include "turn_int.h"
 
-void
-turn_server_init(struct turn_server *s, const struct conf *conf,
-		 const struct turn_io *io)
-{
-	memset(s, 0, sizeof(*s));
-	s->conf = conf;
-	s->io = io;
-}
-
 /* RFC 8489 §6.3: checks every request and indication must pass. Returns
  * false if the message was dropped or already answered. */
 static bool
@@ -33,7 +24,7 @@ generic_checks(struct turn_server *s, const struct turn_pkt *p,
 	if (m->nunknown > 0) {
 		/* §6.3.1: 420 for requests; indications are just dropped. */
 		if (m->cls == STUN_REQUEST)
-			turn_reply_error(s, p, m, 420);
+			turn_reply_error(s, p, m, 420, NULL);
 		else
 			s->stats.ignored++;
 		return false;
@@ -49,8 +40,20 @@ on_request(struct turn_server *s, const struct turn_pkt *p,
 	case STUN_BINDING:
 		turn_binding(s, p, m);
 		break;
+	case STUN_ALLOCATE:
+		turn_allocate(s, p, m);
+		break;
+	case STUN_REFRESH:
+		turn_refresh(s, p, m);
+		break;
+	case STUN_CREATE_PERMISSION:
+		turn_create_permission(s, p, m);
+		break;
+	case STUN_CHANNEL_BIND:
+		turn_channel_bind(s, p, m);
+		break;
 	default:
-		turn_reply_error(s, p, m, 400);
+		turn_reply_error(s, p, m, 400, NULL);
 		break;
 	}
 }
@@ -74,6 +77,8 @@ on_stun(struct turn_server *s, const struct turn_pkt *p,
 	}
 	if (m.cls == STUN_REQUEST)
 		on_request(s, p, &m);
+	else if (m.method == STUN_SEND)
+		turn_send_indication(s, p, &m);
 	else
 		s->stats.ignored++;     /* Binding indication: keepalive */
 }
@@ -84,8 +89,11 @@ turn_on_client(struct turn_server *s, const struct turn_pkt *p,
 {
 	s->stats.rx_msgs++;
 	s->stats.bytes_in += len;
+	if (len >= 4 && (buf[0] & 0xC0) == 0x40) {
+		turn_on_chandata(s, p, buf, len);
+		return;
+	}
 	if (len < 4 || (buf[0] & 0xC0) != 0) {
-		/* ChannelData (0b01) arrives with the TURN relay. */
 		s->stats.malformed++;
 		return;
 	}

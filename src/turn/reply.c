@@ -9,6 +9,7 @@ turn_reply_begin(struct turn_reply *r, const struct stun_msg *m, int code)
 	uint8_t cls = code == 200 ? STUN_SUCCESS : STUN_ERROR;
 
 	r->code = code;
+	r->auth = NULL;
 	stun_enc_begin(&r->enc, r->buf, sizeof(r->buf), m->method, cls,
 		       m->tid);
 	if (code != 200)
@@ -24,6 +25,14 @@ turn_reply_send(struct turn_server *s, const struct turn_pkt *p,
 
 	if (sw != NULL && *sw != '\0')
 		stun_enc_str(&r->enc, STUN_A_SOFTWARE, sw);
+	/* RFC 8489 §9.2.4: answers to authenticated requests carry the
+	 * same kind of integrity the request used. */
+	if (r->auth != NULL && r->auth->sha256)
+		stun_enc_integrity_sha256(&r->enc, r->auth->key.key,
+					  r->auth->key.len);
+	else if (r->auth != NULL)
+		stun_enc_integrity(&r->enc, r->auth->key.key,
+				   r->auth->key.len);
 	/* RFC 8489 §7.3.1: a FINGERPRINT in the request earns one in the
 	 * response, so multiplexing clients can tell it apart. */
 	if (m->fp >= 0 && !m->classic)
@@ -43,12 +52,16 @@ turn_reply_send(struct turn_server *s, const struct turn_pkt *p,
 
 void
 turn_reply_error(struct turn_server *s, const struct turn_pkt *p,
-		 const struct stun_msg *m, int code)
+		 const struct stun_msg *m, int code,
+		 const struct auth_result *ar)
 {
 	struct turn_reply r;
 
 	turn_reply_begin(&r, m, code);
+	r.auth = ar;
 	if (code == 420)
 		stun_enc_unknown(&r.enc, m->unknown, m->nunknown);
+	if ((code == 401 || code == 438) && s->auth != NULL)
+		auth_challenge(s->auth, &r.enc, p->client, p->wall_s);
 	turn_reply_send(s, p, m, &r);
 }

@@ -12,19 +12,64 @@ struct turn_reply {
 	struct stun_enc enc;
 	uint8_t buf[TURN_REPLY_MAX];
 	int code;                     /* 200 for success, else the error */
+	const struct auth_result *auth; /* sign with this key, if set */
 };
 
 void turn_reply_begin(struct turn_reply *r, const struct stun_msg *m,
 		      int code);
-/* Finish (SOFTWARE, FINGERPRINT if the request had one) and send it. */
+/* Finish (SOFTWARE, MESSAGE-INTEGRITY if authenticated, FINGERPRINT if
+ * the request had one) and send it. */
 void turn_reply_send(struct turn_server *s, const struct turn_pkt *p,
 		     const struct stun_msg *m, struct turn_reply *r);
-/* An error reply with no attributes but ERROR-CODE (and UNKNOWN-ATTRIBUTES
- * for 420). */
+/* An error reply: ERROR-CODE (and UNKNOWN-ATTRIBUTES for 420; REALM and
+ * NONCE for 401/438), signed when ar is set. */
 void turn_reply_error(struct turn_server *s, const struct turn_pkt *p,
-		      const struct stun_msg *m, int code);
+		      const struct stun_msg *m, int code,
+		      const struct auth_result *ar);
 
 void turn_binding(struct turn_server *s, const struct turn_pkt *p,
 		  const struct stun_msg *m);
+void turn_allocate(struct turn_server *s, const struct turn_pkt *p,
+		   const struct stun_msg *m);
+void turn_refresh(struct turn_server *s, const struct turn_pkt *p,
+		  const struct stun_msg *m);
+void turn_create_permission(struct turn_server *s, const struct turn_pkt *p,
+			    const struct stun_msg *m);
+void turn_channel_bind(struct turn_server *s, const struct turn_pkt *p,
+		       const struct stun_msg *m);
+void turn_send_indication(struct turn_server *s, const struct turn_pkt *p,
+			  const struct stun_msg *m);
+void turn_on_chandata(struct turn_server *s, const struct turn_pkt *p,
+		      const uint8_t *buf, size_t len);
+
+/* core.c */
+void turn_ft_of(const struct turn_pkt *p, struct five_tuple *ft);
+/* Authenticate m; on failure answer it (401/438/400) and return false. */
+bool turn_authenticate(struct turn_server *s, const struct turn_pkt *p,
+		       const struct stun_msg *m, struct auth_result *ar);
+/* The allocation of p's 5-tuple owned by ar's user; answers 437/441 and
+ * returns NULL otherwise. */
+struct alloc *turn_alloc_of(struct turn_server *s, const struct turn_pkt *p,
+			    const struct stun_msg *m,
+			    const struct auth_result *ar);
+/* Close the relays, release the ports, free the allocation. */
+void turn_alloc_release(struct turn_server *s, struct alloc *a);
+uint64_t turn_rand(struct turn_server *s);
+int turn_family_index(int family);
+/* The address to advertise for a bound relay address (external-ip). */
+void turn_advertised(const struct turn_server *s, const sockaddr_u *bound,
+		     struct sockaddr_storage *out);
+
+/* peer.c */
+/* Decode and judge XOR-PEER-ADDRESS a of m for allocation al: 0 and
+ * *peer, or the STUN error code (400 malformed, 443 family, 403). */
+int turn_peer_addr(struct turn_server *s, struct alloc *al,
+		   const struct stun_msg *m, const struct stun_attr *a,
+		   struct sockaddr_storage *peer);
+/* Send data from allocation a's relay to peer: inside the server when
+ * peer is another allocation's relayed address, else by relay_send. */
+void turn_relay_out(struct turn_server *s, struct alloc *a,
+		    const struct sockaddr *peer, const uint8_t *data,
+		    size_t len, uint64_t now_ms);
 
 #endif

@@ -7,6 +7,8 @@
  *   stunprobe tcp   ADDR PORT [one|split|multi]
  *   stunprobe garbage-udp ADDR PORT COUNT
  *   stunprobe garbage-tcp ADDR PORT
+ *   stunprobe turn  ADDR PORT USER PASS perm PEER[:PORT] | stale | refresh0
+ *                   (PASS "rest:SECRET" derives the TURN REST password)
  *
  * Prints one line per answer: "local A", then "XOR-MAPPED-ADDRESS A",
  * "MAPPED-ADDRESS A", "ERROR CODE" (and "UNKNOWN 0xTTTT"), "FINGERPRINT",
@@ -22,6 +24,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "auth.h"
 #include "stun.h"
 
 #define TIMEOUT_MS 2000
@@ -263,6 +266,148 @@ cmd_garbage_tcp(char **av)
 	return 0;
 }
 
+/* A minimal authenticated TURN client over UDP. */
+struct tclient {
+	int fd;
+	const char *user;
+	char pass[128];
+	char realm[128], nonce[128];
+	struct auth_key key;
+};
+
+static int
+t_xchg(struct tclient *c, uint16_t method, struct stun_enc *e, uint8_t *buf,
+       size_t *len)
+{
+	uint8_t req[1024];
+	struct stun_msg m;
+	const struct stun_attr *a;
+	int code = 0;
+	const char *reason;
+	size_t rlen, qlen;
+	ssize_t n;
+
+	(void)method;
+	if (c->nonce[0] != '\0') {
+		stun_enc_str(e, STUN_A_USERNAME, c->user);
+		stun_enc_str(e, STUN_A_REALM, c->realm);
+		stun_enc_str(e, STUN_A_NONCE, c->nonce);
+		stun_enc_integrity(e, c->key.key, c->key.len);
+	}
+	stun_enc_fingerprint(e);
+	if (stun_enc_finish(e, &qlen) != 0)
+		return -1;
+	memcpy(req, e->buf, qlen);
+	if (send(c->fd, req, qlen, 0) < 0 || wait_readable(c->fd) != 0)
+		return -1;
+	n = recv(c->fd, buf, 2048, 0);
+	if (n <= 0 || stun_decode(&m, buf, (size_t)n) != 0)
+		return -1;
+	*len = (size_t)n;
+	if ((a = stun_find(&m, STUN_A_ERROR_CODE)) != NULL)
+		stun_attr_error(&m, a, &code, &reason, &rlen);
+	if ((a = stun_find(&m, STUN_A_REALM)) != NULL)
+		snprintf(c->realm, sizeof(c->realm), "%.*s", (int)a->len,
+			 (const char *)stun_attr_val(&m, a));
+	if ((a = stun_find(&m, STUN_A_NONCE)) != NULL)
+		snprintf(c->nonce, sizeof(c->nonce), "%.*s", (int)a->len,
+			 (const char *)stun_attr_val(&m, a));
+	auth_ltc_key(AUTH_ALG_MD5, c->user, c->realm, c->pass, &c->key);
+	return code == 0 ? 200 : code;
+}
+
+static void
+t_begin(struct stun_enc *e, uint8_t *buf, uint16_t method)
+{
+	uint8_t tid[16] = { 0x21, 0x12, 0xA4, 0x42 };
+
+	for (int i = 4; i < 16; i++)
+		tid[i] = (uint8_t)rand();
+	stun_enc_begin(e, buf, 1024, method, STUN_REQUEST, tid);
+}
+
+static int
+t_allocate(struct tclient *c)
+{
+	uint8_t buf[2048], rt[4] = { 17, 0, 0, 0 };
+	struct stun_enc e;
+	size_t len;
+	int code = 0;
+
+	for (int i = 0; i < 2; i++) {
+		t_begin(&e, buf, STUN_ALLOCATE);
+		stun_enc_attr(&e, STUN_A_REQUESTED_TRANSPORT, rt, 4);
+		code = t_xchg(c, STUN_ALLOCATE, &e, buf, &len);
+		if (code != 401 || i == 1)
+			break;
+	}
+	return code;
+}
+
+static int
+t_perm(struct tclient *c, const char *peer)
+{
+	uint8_t buf[2048];
+	struct sockaddr_storage ss;
+	struct stun_enc e;
+	size_t len;
+
+	if (addr_parse(peer, 9, &ss) != 0)
+		return -1;
+	t_begin(&e, buf, STUN_CREATE_PERMISSION);
+	stun_enc_addr(&e, STUN_A_XOR_PEER_ADDRESS, (struct sockaddr *)&ss,
+		      true);
+	return t_xchg(c, STUN_CREATE_PERMISSION, &e, buf, &len);
+}
+
+static int
+t_refresh(struct tclient *c, uint32_t lifetime)
+{
+	uint8_t buf[2048];
+	struct stun_enc e;
+	size_t len;
+
+	t_begin(&e, buf, STUN_REFRESH);
+	stun_enc_u32(&e, STUN_A_LIFETIME, lifetime);
+	return t_xchg(c, STUN_REFRESH, &e, buf, &len);
+}
+
+static int
+cmd_turn(char **av)
+{
+	struct tclient c = { .user = av[2] };
+	const char *act = av[4];
+	int code;
+
+	if (act == NULL)
+		return 2;
+	c.fd = connect_to(av[0], av[1], SOCK_DGRAM);
+	if (c.fd < 0)
+		return 1;
+	if (strncmp(av[3], "rest:", 5) == 0)
+		auth_rest_password(av[3] + 5, c.user, c.pass, sizeof(c.pass));
+	else
+		snprintf(c.pass, sizeof(c.pass), "%s", av[3]);
+	if (strcmp(act, "stale") == 0) {
+		code = t_allocate(&c);    /* 200 with a nonce; let it age */
+		printf("ALLOCATE %d\n", code);
+		sleep(4);
+		printf("STALE %d\n", t_refresh(&c, 600));
+		return 0;
+	}
+	code = t_allocate(&c);
+	printf("ALLOCATE %d\n", code);
+	if (code != 200)
+		return 0;
+	if (strcmp(act, "perm") == 0 && av[5] != NULL)
+		printf("PERM %d\n", t_perm(&c, av[5]));
+	if (strcmp(act, "refresh0") == 0) {
+		printf("REFRESH0 %d\n", t_refresh(&c, 0));
+		printf("REFRESH-AFTER-DELETE %d\n", t_refresh(&c, 600));
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -281,5 +426,7 @@ main(int argc, char **argv)
 		return cmd_garbage_udp(argv + 2);
 	if (strcmp(argv[1], "garbage-tcp") == 0)
 		return cmd_garbage_tcp(argv + 2);
+	if (strcmp(argv[1], "turn") == 0 && argc >= 7)
+		return cmd_turn(argv + 2);
 	return 2;
 }

@@ -48,7 +48,7 @@ setup(void **state)
 	conf_defaults(&f.conf);
 	f.io.arg = &f.rec;
 	f.io.send = rec_send;
-	turn_server_init(&f.srv, &f.conf, &f.io);
+	assert_int_equal(turn_server_init(&f.srv, &f.conf, &f.io, NULL, 1), 0);
 	f.client.sin_family = AF_INET;
 	f.client.sin_port = htons(40000);
 	inet_pton(AF_INET, "192.0.2.7", &f.client.sin_addr);
@@ -64,6 +64,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	turn_server_fini(&f->srv);
 	conf_free(&f->conf);
 	return 0;
 }

@@ -1,0 +1,343 @@
+/**
+ * @file allocate.c  The Allocate method (RFC 8656 §7.2), in stages:
+ * authenticate → parse and validate → quota (create) → open relays →
+ * answer. Each stage is short so this method cannot grow into the
+ * 250-500 line functions other servers have.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "turn_int.h"
+
+#define RELAY_OPEN_TRIES  32
+#define TOKEN_LIFETIME_MS (30 * 1000)   /* RFC 8656 §7.2: ~30 s */
+#define PROTO_UDP 17
+
+struct alloc_req {
+	int family[2];
+	unsigned nfamily;
+	bool dual;                    /* ADDITIONAL-ADDRESS-FAMILY given */
+	uint32_t lifetime;
+	bool even, reserve;           /* EVEN-PORT and its R bit */
+	struct turn_token *token;     /* RESERVATION-TOKEN consumed */
+	bool dont_fragment;
+};
+
+static int
+parse_transport(const struct stun_msg *m)
+{
+	const struct stun_attr *a = stun_find(m, STUN_A_REQUESTED_TRANSPORT);
+
+	if (a == NULL || a->len != 4)
+		return 400;
+	/* UDP relays only here; TCP (6) belongs to RFC 6062 over TCP. */
+	return stun_attr_val(m, a)[0] == PROTO_UDP ? 0 : 442;
+}
+
+static int
+parse_family(const struct stun_msg *m, struct alloc_req *r)
+{
+	const struct stun_attr *raf = stun_find(m, STUN_A_REQUESTED_ADDRESS_FAMILY);
+	const struct stun_attr *aaf = stun_find(m, STUN_A_ADDITIONAL_ADDRESS_FAMILY);
+	uint8_t v;
+
+	r->family[0] = AF_INET;       /* §7.2: IPv4 unless asked otherwise */
+	r->nfamily = 1;
+	if (raf != NULL && aaf != NULL)
+		return 400;
+	if (raf != NULL) {
+		if (raf->len != 4)
+			return 400;
+		v = stun_attr_val(m, raf)[0];
+		if (v != 0x01 && v != 0x02)
+			return 440;
+		r->family[0] = v == 0x02 ? AF_INET6 : AF_INET;
+	}
+	if (aaf != NULL) {
+		/* Only IPv6 may be the additional family (§7.2). */
+		if (aaf->len != 4 || stun_attr_val(m, aaf)[0] != 0x02)
+			return 400;
+		r->family[1] = AF_INET6;
+		r->nfamily = 2;
+		r->dual = true;
+	}
+	return 0;
+}
+
+static struct turn_token *
+find_token(struct turn_server *s, const uint8_t *v, uint64_t now_ms)
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < 8; i++)
+		t = t << 8 | v[i];
+	for (int i = 0; t != 0 && i < TURN_MAX_TOKENS; i++)
+		if (s->tokens[i].token == t && s->tokens[i].expires_ms > now_ms)
+			return &s->tokens[i];
+	return NULL;
+}
+
+static int
+parse_ports(struct turn_server *s, const struct stun_msg *m,
+	    const struct turn_pkt *p, struct alloc_req *r)
+{
+	const struct stun_attr *ep = stun_find(m, STUN_A_EVEN_PORT);
+	const struct stun_attr *rt = stun_find(m, STUN_A_RESERVATION_TOKEN);
+
+	if (ep != NULL) {
+		if (ep->len != 1 || rt != NULL)
+			return 400;
+		r->even = true;
+		r->reserve = (stun_attr_val(m, ep)[0] & 0x80) != 0;
+	}
+	if (rt != NULL) {
+		if (rt->len != 8 || r->dual ||
+		    stun_find(m, STUN_A_REQUESTED_ADDRESS_FAMILY) != NULL)
+			return 400;
+		r->token = find_token(s, stun_attr_val(m, rt), p->now_ms);
+		if (r->token == NULL)
+			return 508;
+		r->family[0] = r->token->family;
+	}
+	return 0;
+}
+
+static int
+parse_request(struct turn_server *s, const struct stun_msg *m,
+	      const struct turn_pkt *p, struct alloc_req *r)
+{
+	const struct stun_attr *a;
+	uint32_t want = s->conf->default_lifetime;
+	int code;
+
+	memset(r, 0, sizeof(*r));
+	if ((code = parse_transport(m)) != 0 || (code = parse_family(m, r)) != 0 ||
+	    (code = parse_ports(s, m, p, r)) != 0)
+		return code;
+	a = stun_find(m, STUN_A_DONT_FRAGMENT);
+	if (a != NULL && a->len != 0)
+		return 400;
+	r->dont_fragment = a != NULL;
+	a = stun_find(m, STUN_A_LIFETIME);
+	if (a != NULL && stun_attr_u32(m, a, &want) != 0)
+		return 400;
+	/* §7.2: at least the default, at most the configured maximum. */
+	if (want < s->conf->default_lifetime)
+		want = s->conf->default_lifetime;
+	if (want > s->conf->max_lifetime)
+		want = s->conf->max_lifetime;
+	r->lifetime = want;
+	return 0;
+}
+
+/* The IP to bind a relay of this family on: relay-ips, else the address
+ * the request arrived on, else a concrete listen address. */
+static bool
+relay_ip_for(const struct turn_server *s, const struct turn_pkt *p,
+	     int family, sockaddr_u *out)
+{
+	int fi = turn_family_index(family);
+
+	if (s->relay_ip[fi].sa.sa_family == family) {
+		*out = s->relay_ip[fi];
+		return true;
+	}
+	if (p->local->sa_family == family && !addr_is_any(p->local)) {
+		sau_set(out, p->local);
+		return true;
+	}
+	*out = s->listen_ip[fi];
+	return out->sa.sa_family == family;
+}
+
+static void
+set_port(sockaddr_u *a, uint16_t port)
+{
+	if (a->sa.sa_family == AF_INET)
+		a->v4.sin_port = htons(port);
+	else
+		a->v6.sin6_port = htons(port);
+}
+
+/* Take a port (an even one with port+1 reserved, for the R bit). */
+static int
+take_port(struct turn_server *s, struct portpool *pool,
+	  const struct alloc_req *r, uint16_t *port)
+{
+	uint32_t hint = (uint32_t)turn_rand(s);
+
+	if (r->token != NULL) {
+		*port = r->token->port;   /* held since the reservation */
+		return 0;
+	}
+	for (int i = 0; i < RELAY_OPEN_TRIES; i++) {
+		if (portpool_take(pool, hint, r->even, port) != 0)
+			return ENOSPC;
+		if (!r->reserve || portpool_take_exact(pool, *port + 1) == 0)
+			return 0;
+		portpool_release(pool, *port);
+		hint = *port + 2u - s->conf->relay_port_min;
+	}
+	return ENOSPC;
+}
+
+static int
+open_relay(struct turn_server *s, const struct turn_pkt *p,
+	   struct alloc *a, const struct alloc_req *r, int family)
+{
+	struct portpool *pool = s->ports[turn_family_index(family)];
+	sockaddr_u addr;
+	void *h;
+	uint16_t port;
+	int err = ENOSPC;
+
+	if (!relay_ip_for(s, p, family, &addr))
+		return EAFNOSUPPORT;
+	for (int i = 0; i < RELAY_OPEN_TRIES; i++) {
+		if ((err = take_port(s, pool, r, &port)) != 0)
+			return err;
+		set_port(&addr, port);
+		err = s->io->relay_open(s->io->arg, &addr.sa, a, &h);
+		if (err == 0)
+			return alloc_add_relay(s->allocs, a, &addr.sa, h);
+		portpool_release(pool, port);
+		if (r->reserve)
+			portpool_release(pool, port + 1);
+		if (err != EADDRINUSE || r->token != NULL)
+			break;
+	}
+	return err;
+}
+
+static uint64_t
+make_token(struct turn_server *s, const struct alloc *a, uint64_t now_ms)
+{
+	for (int i = 0; i < TURN_MAX_TOKENS; i++) {
+		struct turn_token *t = &s->tokens[i];
+		if (t->token != 0)
+			continue;
+		t->token = turn_rand(s) | 1;
+		t->family = a->relay[0].sa.sa_family;
+		t->port = (uint16_t)(ntohs(t->family == AF_INET ?
+			a->relay[0].v4.sin_port : a->relay[0].v6.sin6_port) + 1);
+		t->expires_ms = now_ms + TOKEN_LIFETIME_MS;
+		return t->token;
+	}
+	return 0;
+}
+
+static void
+reply_success(struct turn_server *s, const struct turn_pkt *p,
+	      const struct stun_msg *m, const struct auth_result *ar,
+	      const struct alloc *a, uint64_t token, int failed_family)
+{
+	struct turn_reply r;
+	struct sockaddr_storage adv;
+	uint8_t aec[4] = { 0x02, 0, 4, 40 };   /* IPv6: 440 */
+
+	turn_reply_begin(&r, m, 200);
+	r.auth = ar;
+	for (unsigned i = 0; i < a->nrelay; i++) {
+		turn_advertised(s, &a->relay[i], &adv);
+		stun_enc_addr(&r.enc, STUN_A_XOR_RELAYED_ADDRESS,
+			      (struct sockaddr *)&adv, true);
+	}
+	if (failed_family != 0) {
+		aec[0] = failed_family == AF_INET6 ? 0x02 : 0x01;
+		stun_enc_attr(&r.enc, STUN_A_ADDRESS_ERROR_CODE, aec, 4);
+	}
+	stun_enc_u32(&r.enc, STUN_A_LIFETIME,
+		     (uint32_t)((a->expires_ms - p->now_ms + 999) / 1000));
+	if (token != 0) {
+		uint8_t tv[8];
+		for (int i = 0; i < 8; i++)
+			tv[i] = (uint8_t)(token >> (56 - 8 * i));
+		stun_enc_attr(&r.enc, STUN_A_RESERVATION_TOKEN, tv, 8);
+	}
+	stun_enc_addr(&r.enc, STUN_A_XOR_MAPPED_ADDRESS, p->client, true);
+	turn_reply_send(s, p, m, &r);
+}
+
+static int
+create_error(int err)
+{
+	switch (err) {
+	case EEXIST: return 437;
+	case EDQUOT: return 486;
+	default:     return 508;
+	}
+}
+
+/* Open every requested family; a dual allocation may lose its second
+ * (answered with ADDRESS-ERROR-CODE), a single one may not. */
+static int
+open_relays(struct turn_server *s, const struct turn_pkt *p,
+	    struct alloc *a, struct alloc_req *r, int *failed_family)
+{
+	int err;
+
+	for (unsigned i = 0; i < r->nfamily; i++) {
+		err = open_relay(s, p, a, r, r->family[i]);
+		if (err == 0)
+			continue;
+		if (i == 1) {
+			*failed_family = r->family[i];
+			continue;
+		}
+		return err == EAFNOSUPPORT ? 440 : 508;
+	}
+	return 0;
+}
+
+void
+turn_allocate(struct turn_server *s, const struct turn_pkt *p,
+	      const struct stun_msg *m)
+{
+	struct auth_result ar;
+	struct alloc_req r;
+	struct five_tuple ft;
+	struct alloc *a;
+	int code, err, failed = 0;
+	uint64_t token = 0;
+
+	if (!turn_authenticate(s, p, m, &ar))
+		return;
+	turn_ft_of(p, &ft);
+	a = alloc_find(s->allocs, &ft);
+	if (a != NULL) {
+		/* §7.2: a retransmitted Allocate gets the same answer. */
+		if (memcmp(a->tid, m->tid + 4, 12) == 0 &&
+		    strcmp(a->user, ar.user) == 0)
+			reply_success(s, p, m, &ar, a, 0, 0);
+		else
+			turn_reply_error(s, p, m, 437, &ar);
+		return;
+	}
+	if ((code = parse_request(s, m, p, &r)) != 0) {
+		turn_reply_error(s, p, m, code, &ar);
+		return;
+	}
+	err = alloc_create(s->allocs, &ft, ar.user, r.lifetime, p->now_ms, &a);
+	if (err != 0) {
+		turn_reply_error(s, p, m, create_error(err), &ar);
+		return;
+	}
+	a->conn = p->conn;
+	a->dont_fragment = r.dont_fragment;
+	memcpy(a->tid, m->tid + 4, 12);
+	if ((code = open_relays(s, p, a, &r, &failed)) != 0) {
+		turn_alloc_release(s, a);
+		turn_reply_error(s, p, m, code, &ar);
+		return;
+	}
+	if (r.token != NULL)
+		r.token->token = 0;       /* consumed: its port is ours now */
+	if (r.reserve && (token = make_token(s, a, p->now_ms)) == 0)
+		portpool_release(s->ports[turn_family_index(r.family[0])],
+				 (uint16_t)(ntohs(a->relay[0].sa.sa_family == AF_INET ?
+				 a->relay[0].v4.sin_port : a->relay[0].v6.sin6_port) + 1));
+	s->stats.allocs_created++;
+	log_debug("allocation for user '%s' created", ar.user);
+	reply_success(s, p, m, &ar, a, token, failed);
+}

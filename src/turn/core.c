@@ -1,0 +1,237 @@
+/**
+ * @file core.c  The TURN core's state: setup, teardown, the periodic
+ * sweep, and helpers every handler shares (authentication, looking up
+ * the caller's allocation, releasing one).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "turn_int.h"
+
+int
+turn_family_index(int family)
+{
+	return family == AF_INET6 ? 1 : 0;
+}
+
+static void
+first_of_family(sockaddr_u slots[2], const struct sockaddr_storage *list,
+		size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sockaddr *sa = (const struct sockaddr *)&list[i];
+		sockaddr_u *slot = &slots[turn_family_index(sa->sa_family)];
+		if (slot->sa.sa_family == AF_UNSPEC && !addr_is_any(sa))
+			sau_set(slot, sa);
+	}
+}
+
+/* Relay IPs per family: relay-ips; and, for a family the request did not
+ * arrive in, a concrete listen address (so an IPv4 client can get an
+ * IPv6 relay and back). */
+static void
+relay_ips_from_conf(struct turn_server *s)
+{
+	first_of_family(s->relay_ip, s->conf->relay_ip, s->conf->nrelay_ip);
+	first_of_family(s->listen_ip, s->conf->listen, s->conf->nlisten);
+}
+
+int
+turn_server_init(struct turn_server *s, const struct conf *conf,
+		 const struct turn_io *io, struct auth *auth, uint64_t seed)
+{
+	struct alloc_limits lim = {
+		.max_perms = conf->max_permissions,
+		.max_chans = conf->max_permissions,
+		.user_quota = conf->user_quota,
+		.total_quota = conf->total_quota,
+	};
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->conf = conf;
+	s->io = io;
+	s->auth = auth;
+	s->rng = seed ? seed : 0x9E3779B97F4A7C15ull;
+	policy_init(&s->policy, conf);
+	relay_ips_from_conf(s);
+	err = alloc_table_new(&s->allocs, &lim);
+	for (int i = 0; err == 0 && i < 2; i++)
+		err = portpool_new(&s->ports[i], conf->relay_port_min,
+				   conf->relay_port_max);
+	if (err != 0)
+		turn_server_fini(s);
+	return err;
+}
+
+static uint16_t
+sau_port(const sockaddr_u *a)
+{
+	return ntohs(a->sa.sa_family == AF_INET6 ? a->v6.sin6_port
+						 : a->v4.sin_port);
+}
+
+/* Close an allocation's relay sockets and give their ports back. */
+static void
+close_relays(struct turn_server *s, struct alloc *a)
+{
+	for (unsigned i = 0; i < a->nrelay; i++) {
+		int fi = turn_family_index(a->relay[i].sa.sa_family);
+		if (a->relay_handle[i] != NULL && s->io->relay_close != NULL)
+			s->io->relay_close(s->io->arg, a->relay_handle[i]);
+		a->relay_handle[i] = NULL;
+		portpool_release(s->ports[fi], sau_port(&a->relay[i]));
+	}
+}
+
+void
+turn_alloc_release(struct turn_server *s, struct alloc *a)
+{
+	close_relays(s, a);
+	alloc_free(s->allocs, a);
+}
+
+void
+turn_server_fini(struct turn_server *s)
+{
+	struct alloc *a;
+
+	if (s->allocs != NULL) {
+		while ((a = alloc_first(s->allocs)) != NULL)
+			turn_alloc_release(s, a);
+		alloc_table_free(s->allocs);
+		s->allocs = NULL;
+	}
+	for (int i = 0; i < TURN_MAX_TOKENS; i++)
+		if (s->tokens[i].token != 0)
+			portpool_release(s->ports[turn_family_index(
+				s->tokens[i].family)], s->tokens[i].port);
+	memset(s->tokens, 0, sizeof(s->tokens));
+	for (int i = 0; i < 2; i++) {
+		portpool_free(s->ports[i]);
+		s->ports[i] = NULL;
+	}
+}
+
+static void
+on_expired(struct alloc *a, void *arg)
+{
+	struct turn_server *s = arg;
+
+	s->stats.allocs_expired++;
+	close_relays(s, a);
+}
+
+void
+turn_server_tick(struct turn_server *s, uint64_t now_ms)
+{
+	alloc_expire(s->allocs, now_ms, on_expired, s);
+	for (int i = 0; i < TURN_MAX_TOKENS; i++) {
+		struct turn_token *t = &s->tokens[i];
+		if (t->token != 0 && t->expires_ms <= now_ms) {
+			portpool_release(s->ports[turn_family_index(t->family)],
+					 t->port);
+			t->token = 0;
+		}
+	}
+}
+
+uint64_t
+turn_rand(struct turn_server *s)
+{
+	uint64_t x = s->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return s->rng = x;
+}
+
+void
+turn_ft_of(const struct turn_pkt *p, struct five_tuple *ft)
+{
+	memset(ft, 0, sizeof(*ft));
+	sau_set(&ft->client, p->client);
+	sau_set(&ft->server, p->local);
+	ft->proto = (uint8_t)p->tp;
+}
+
+bool
+turn_authenticate(struct turn_server *s, const struct turn_pkt *p,
+		  const struct stun_msg *m, struct auth_result *ar)
+{
+	memset(ar, 0, sizeof(*ar));
+	if (s->auth == NULL) {
+		ar->code = 401;
+	} else {
+		auth_check(s->auth, m, p->client, p->wall_s, ar);
+	}
+	if (ar->code == 0)
+		return true;
+	s->stats.auth_fail[ar->code == 400 ? 0 : ar->code == 401 ? 1 : 2]++;
+	turn_reply_error(s, p, m, ar->code, NULL);
+	return false;
+}
+
+struct alloc *
+turn_alloc_of(struct turn_server *s, const struct turn_pkt *p,
+	      const struct stun_msg *m, const struct auth_result *ar)
+{
+	struct five_tuple ft;
+	struct alloc *a;
+
+	turn_ft_of(p, &ft);
+	a = alloc_find(s->allocs, &ft);
+	if (a == NULL || a->expires_ms <= p->now_ms) {
+		turn_reply_error(s, p, m, 437, ar);
+		return NULL;
+	}
+	/* RFC 8656 §5: later requests must use the Allocate's username. */
+	if (strcmp(a->user, ar->user) != 0) {
+		turn_reply_error(s, p, m, 441, ar);
+		return NULL;
+	}
+	return a;
+}
+
+void
+turn_advertised(const struct turn_server *s, const sockaddr_u *bound,
+		struct sockaddr_storage *out)
+{
+	const struct conf *c = s->conf;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out, bound, sizeof(*bound));
+	for (size_t i = 0; i < c->nexternal_ip; i++) {
+		const struct conf_external_ip *x = &c->external_ip[i];
+		const struct sockaddr *pub = (const struct sockaddr *)&x->public_ip;
+		sockaddr_u priv;
+
+		if (pub->sa_family != bound->sa.sa_family)
+			continue;
+		sau_set(&priv, (const struct sockaddr *)&x->private_ip);
+		if (priv.sa.sa_family != AF_UNSPEC && !sau_ip_eq(&priv, bound))
+			continue;
+		if (bound->sa.sa_family == AF_INET)
+			((struct sockaddr_in *)out)->sin_addr =
+				((const struct sockaddr_in *)pub)->sin_addr;
+		else
+			((struct sockaddr_in6 *)out)->sin6_addr =
+				((const struct sockaddr_in6 *)pub)->sin6_addr;
+		return;
+	}
+}
+
+void
+turn_conn_closed(struct turn_server *s, const struct turn_pkt *p)
+{
+	struct five_tuple ft;
+	struct alloc *a;
+
+	turn_ft_of(p, &ft);
+	a = alloc_find(s->allocs, &ft);
+	if (a != NULL && a->conn == p->conn) {
+		s->stats.allocs_deleted++;
+		turn_alloc_release(s, a);
+	}
+}

@@ -1,0 +1,259 @@
+/**
+ * @file peer.c  The data path: Send indications and ChannelData from the
+ * client (RFC 8656 §11.2, §12.6), datagrams from peers back to it
+ * (§11.3, §12.5), relay-to-relay delivery inside the server, and the
+ * peer address checks every method shares.
+ *
+ * No malloc and no logging per packet: counters only.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "turn_int.h"
+
+#define MAX_DGRAM 65536
+
+/* The allocation whose relayed address (bound or advertised through
+ * external-ip) is peer, or NULL. */
+static struct alloc *
+own_relay(const struct turn_server *s, const struct sockaddr *peer)
+{
+	const struct conf *c = s->conf;
+	struct alloc *a = alloc_by_relay(s->allocs, peer);
+	sockaddr_u pub, k;
+
+	for (size_t i = 0; a == NULL && i < c->nexternal_ip; i++) {
+		sau_set(&pub, (const struct sockaddr *)&c->external_ip[i].public_ip);
+		sau_set(&k, peer);
+		if (!sau_ip_eq(&pub, &k))
+			continue;
+		sau_set(&k, (const struct sockaddr *)&c->external_ip[i].private_ip);
+		if (k.sa.sa_family == AF_UNSPEC)
+			k = s->relay_ip[turn_family_index(peer->sa_family)];
+		if (k.sa.sa_family == AF_UNSPEC)
+			k = s->listen_ip[turn_family_index(peer->sa_family)];
+		if (k.sa.sa_family != peer->sa_family)
+			continue;
+		if (k.sa.sa_family == AF_INET)
+			k.v4.sin_port = ((const struct sockaddr_in *)peer)->sin_port;
+		else
+			k.v6.sin6_port = ((const struct sockaddr_in6 *)peer)->sin6_port;
+		a = alloc_by_relay(s->allocs, &k.sa);
+	}
+	return a;
+}
+
+static bool
+has_family(const struct alloc *a, int family)
+{
+	for (unsigned i = 0; i < a->nrelay; i++)
+		if (a->relay[i].sa.sa_family == family)
+			return true;
+	return false;
+}
+
+int
+turn_peer_addr(struct turn_server *s, struct alloc *al,
+	       const struct stun_msg *m, const struct stun_attr *a,
+	       struct sockaddr_storage *peer)
+{
+	enum policy_verdict v;
+	char buf[ADDR_STRLEN];
+
+	if (stun_attr_addr(m, a, true, peer) != 0 ||
+	    addr_port((struct sockaddr *)peer) == 0)
+		return 400;
+	if (!has_family(al, peer->ss_family))
+		return 443;
+	/* Relay-to-relay between two allocations is always allowed. */
+	if (own_relay(s, (struct sockaddr *)peer) != NULL)
+		return 0;
+	v = policy_check(&s->policy, (struct sockaddr *)peer);
+	if (v == POLICY_ALLOW)
+		return 0;
+	s->stats.peer_denied++;
+	if (!al->denied_logged) {
+		al->denied_logged = true;
+		log_info("user '%s': peer %s refused (%s)", al->user,
+			 addr_str((struct sockaddr *)peer, buf, sizeof(buf)),
+			 policy_verdict_name(v));
+	}
+	return 403;
+}
+
+static void *
+relay_handle_for(const struct alloc *a, int family, sockaddr_u **bound)
+{
+	for (unsigned i = 0; i < a->nrelay; i++)
+		if (a->relay[i].sa.sa_family == family) {
+			*bound = (sockaddr_u *)&a->relay[i];
+			return a->relay_handle[i];
+		}
+	return NULL;
+}
+
+/* Deliver inside the server: the target sees the datagram coming from
+ * our relayed address as its client knows it (the advertised one). */
+static void
+deliver_inside(struct turn_server *s, struct alloc *to,
+	       const sockaddr_u *from_bound, const uint8_t *data, size_t len,
+	       uint64_t now_ms)
+{
+	static _Thread_local uint8_t buf[TURN_PEER_HEADROOM + MAX_DGRAM +
+					 TURN_PEER_TAILROOM];
+	struct sockaddr_storage from;
+
+	turn_advertised(s, from_bound, &from);
+	memcpy(buf + TURN_PEER_HEADROOM, data, len);
+	s->stats.relay_internal++;
+	turn_on_peer(s, to, (struct sockaddr *)&from,
+		     buf + TURN_PEER_HEADROOM, len, now_ms);
+}
+
+void
+turn_relay_out(struct turn_server *s, struct alloc *a,
+	       const struct sockaddr *peer, const uint8_t *data, size_t len,
+	       uint64_t now_ms)
+{
+	sockaddr_u *bound = NULL;
+	void *h = relay_handle_for(a, peer->sa_family, &bound);
+	struct alloc *to;
+
+	if (h == NULL)
+		return;
+	a->pkts_out++;
+	a->bytes_out += len;
+	s->stats.relay_pkts_out++;
+	s->stats.relay_bytes_out += len;
+	to = own_relay(s, peer);
+	if (to != NULL) {
+		deliver_inside(s, to, bound, data, len, now_ms);
+		return;
+	}
+	/* A failed send (ENETUNREACH, ICMP errors) is counted, never fatal:
+	 * browsers probe unreachable addresses during ICE. */
+	if (s->io->relay_send(s->io->arg, h, peer, data, len) != 0) {
+		a->send_errors++;
+		s->stats.relay_send_errors++;
+	}
+}
+
+void
+turn_send_indication(struct turn_server *s, const struct turn_pkt *p,
+		     const struct stun_msg *m)
+{
+	const struct stun_attr *pa = stun_find(m, STUN_A_XOR_PEER_ADDRESS);
+	const struct stun_attr *da = stun_find(m, STUN_A_DATA);
+	struct sockaddr_storage peer;
+	struct five_tuple ft;
+	struct alloc *a;
+
+	turn_ft_of(p, &ft);
+	a = alloc_find(s->allocs, &ft);
+	if (a == NULL || pa == NULL || da == NULL ||
+	    stun_attr_addr(m, pa, true, &peer) != 0) {
+		s->stats.ignored++;
+		return;
+	}
+	if (!perm_allows(a, (struct sockaddr *)&peer, p->now_ms) ||
+	    (own_relay(s, (struct sockaddr *)&peer) == NULL &&
+	     policy_check(&s->policy, (struct sockaddr *)&peer) != POLICY_ALLOW)) {
+		/* The permission is per IP: the port must pass the policy
+		 * too (no sending to the server's own ports). */
+		s->stats.no_perm_drops++;
+		return;
+	}
+	s->stats.ind_out++;
+	turn_relay_out(s, a, (struct sockaddr *)&peer, stun_attr_val(m, da),
+		       da->len, p->now_ms);
+}
+
+void
+turn_on_chandata(struct turn_server *s, const struct turn_pkt *p,
+		 const uint8_t *buf, size_t len)
+{
+	struct chandata cd;
+	struct five_tuple ft;
+	struct alloc *a;
+	const struct chan *c;
+
+	if (chandata_decode(&cd, buf, len) != 0) {
+		s->stats.malformed++;
+		return;
+	}
+	turn_ft_of(p, &ft);
+	a = alloc_find(s->allocs, &ft);
+	c = a != NULL ? chan_by_num(a, cd.chan, p->now_ms) : NULL;
+	if (c == NULL || !perm_allows(a, &c->peer.sa, p->now_ms)) {
+		s->stats.no_perm_drops++;
+		return;
+	}
+	s->stats.chandata_out++;
+	turn_relay_out(s, a, &c->peer.sa, cd.data, cd.len, p->now_ms);
+}
+
+/* Data indication built in place in the headroom before data. */
+static size_t
+build_data_ind(struct turn_server *s, const struct sockaddr *peer,
+	       uint8_t *data, size_t len, uint8_t **start)
+{
+	uint8_t tid[16] = { 0x21, 0x12, 0xA4, 0x42 };
+	size_t alen = peer->sa_family == AF_INET ? 12 : 24;
+	size_t hlen = STUN_HDR_LEN + alen + 4, pad = (4 - (len & 3)) & 3;
+	struct stun_enc e;
+	uint64_t r = turn_rand(s);
+	size_t l1;
+	uint8_t *h = data - hlen;
+
+	memcpy(tid + 4, &r, 8);
+	memcpy(tid + 12, &s->rng, 4);
+	stun_enc_begin(&e, h, hlen - 4, STUN_DATA, STUN_INDICATION, tid);
+	stun_enc_addr(&e, STUN_A_XOR_PEER_ADDRESS, peer, true);
+	if (stun_enc_finish(&e, &l1) != 0)
+		return 0;
+	h[l1] = STUN_A_DATA >> 8;
+	h[l1 + 1] = STUN_A_DATA & 0xFF;
+	h[l1 + 2] = (uint8_t)(len >> 8);
+	h[l1 + 3] = (uint8_t)len;
+	memset(data + len, 0, pad);
+	h[2] = (uint8_t)((l1 - STUN_HDR_LEN + 4 + len + pad) >> 8);
+	h[3] = (uint8_t)(l1 - STUN_HDR_LEN + 4 + len + pad);
+	*start = h;
+	return hlen + len + pad;
+}
+
+void
+turn_on_peer(struct turn_server *s, struct alloc *a,
+	     const struct sockaddr *peer, uint8_t *buf, size_t len,
+	     uint64_t now_ms)
+{
+	const struct chan *c;
+	uint8_t *start = buf - 4;
+	size_t out;
+
+	if (len > 65535 - 48 || !perm_allows(a, peer, now_ms)) {
+		s->stats.no_perm_drops++;
+		return;
+	}
+	c = chan_by_peer(a, peer, now_ms);
+	if (c != NULL) {
+		chandata_hdr(start, c->num, (uint16_t)len);
+		out = 4 + len;
+		if (a->ft.proto != TP_UDP) {   /* §12.5: padded on streams */
+			memset(buf + len, 0, (4 - (len & 3)) & 3);
+			out = (out + 3) & ~(size_t)3;
+		}
+		s->stats.chandata_in++;
+	} else if ((out = build_data_ind(s, peer, buf, len, &start)) != 0) {
+		s->stats.ind_in++;
+	} else {
+		return;
+	}
+	a->pkts_in++;
+	a->bytes_in += len;
+	s->stats.relay_pkts_in++;
+	s->stats.relay_bytes_in += len;
+	if (s->io->send(s->io->arg, a->conn, &a->ft.client.sa, start, out) != 0)
+		s->stats.send_errors++;
+}
