@@ -7,7 +7,7 @@
 set -eu
 
 BUILD_PKGS="gcc make pkg-config libevent-dev libssl-dev libconfig-dev zlib1g-dev"
-TEST_PKGS="libcmocka-dev coturn openssl iproute2 procps"
+TEST_PKGS="libcmocka-dev coturn openssl iproute2 procps valgrind"
 
 case "${1:-build}" in
 build) want="$BUILD_PKGS" ;;
