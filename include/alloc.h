@@ -69,6 +69,8 @@ struct alloc {
 	unsigned nchans, capchans;
 	uint64_t pkts_in, pkts_out, bytes_in, bytes_out, send_errors;
 	bool denied_logged;               /* first policy denial logged */
+	uint64_t bw_ms[2];                /* token buckets: [0] out, [1] in */
+	uint64_t bw_tokens[2];
 	struct alloc *next_ft, *next_relay;   /* hash chains */
 	struct alloc *prev, *next;            /* list of all, for sweeps */
 };
@@ -146,6 +148,14 @@ const struct chan *chan_by_peer(const struct alloc *a,
 typedef void (*alloc_expired_h)(struct alloc *a, void *arg);
 size_t alloc_expire(struct alloc_table *t, uint64_t now_ms,
 		    alloc_expired_h on_expired, void *arg);
+
+/**
+ * Bandwidth cap (token bucket, one second of burst): take len bytes from
+ * direction dir (0 client→peer, 1 peer→client) at bps bytes/s. False:
+ * over the cap, drop the packet. bps 0 always allows.
+ */
+bool alloc_bw_take(struct alloc *a, int dir, size_t len, unsigned bps,
+		   uint64_t now_ms);
 
 /*
  * Relay port pool: which ports of [lo, hi] are handed out, per relay IP

@@ -81,6 +81,7 @@ struct conf {
 	unsigned user_quota;              /* allocations per user, default 32; 0 = none */
 	unsigned total_quota;             /* allocations in all, default 0 = none */
 	unsigned max_permissions;         /* per allocation, default 64; >= 1 */
+	unsigned max_bps;                 /* bytes/s per allocation, each way; 0 = none */
 };
 
 /** What the caller should do after conf_parse_args(). */

@@ -71,6 +71,7 @@ struct turn_stats {
 	uint64_t relay_internal;          /* relay-to-relay, delivered inside */
 	uint64_t relay_send_errors;       /* ENETUNREACH & co: counted, kept */
 	uint64_t no_perm_drops;           /* data without a permission */
+	uint64_t bw_drops;                /* over max-bps */
 };
 
 #define TURN_MAX_TOKENS 64

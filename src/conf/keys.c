@@ -42,6 +42,7 @@ static const struct conf_key keys[] = {
 	INT_KEY("user-quota", user_quota, 0, QUOTA_MAX),
 	INT_KEY("total-quota", total_quota, 0, QUOTA_MAX),
 	INT_KEY("max-permissions", max_permissions, 1, QUOTA_MAX),
+	INT_KEY("max-bps", max_bps, 0, 1000000000),
 };
 
 const struct conf_key *

@@ -122,6 +122,10 @@ turn_relay_out(struct turn_server *s, struct alloc *a,
 
 	if (h == NULL)
 		return;
+	if (!alloc_bw_take(a, 0, len, s->conf->max_bps, now_ms)) {
+		s->stats.bw_drops++;
+		return;
+	}
 	a->pkts_out++;
 	a->bytes_out += len;
 	s->stats.relay_pkts_out++;
@@ -234,6 +238,10 @@ turn_on_peer(struct turn_server *s, struct alloc *a,
 
 	if (len > 65535 - 48 || !perm_allows(a, peer, now_ms)) {
 		s->stats.no_perm_drops++;
+		return;
+	}
+	if (!alloc_bw_take(a, 1, len, s->conf->max_bps, now_ms)) {
+		s->stats.bw_drops++;
 		return;
 	}
 	c = chan_by_peer(a, peer, now_ms);
