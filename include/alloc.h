@@ -63,6 +63,7 @@ struct alloc {
 	uint64_t expires_ms;
 	uint8_t tid[12];                  /* of the Allocate, for retransmits */
 	bool dont_fragment;
+	bool tcp;                         /* RFC 6062 TCP relay */
 	struct perm *perms;
 	unsigned nperms, capperms;
 	struct chan *chans;

@@ -35,6 +35,22 @@ struct turn_io {
 	int (*relay_send)(void *arg, void *handle, const struct sockaddr *peer,
 			  const uint8_t *buf, size_t len);
 	void (*relay_close)(void *arg, void *handle);
+
+	/* RFC 6062 TCP relays; NULL where the transport has none. */
+	/** Open a listening TCP relay socket bound to addr (relay_close
+	 *  closes it). Peers connecting to it reach turn_on_peer_accept(). */
+	int (*tcp_relay_open)(void *arg, const struct sockaddr *addr,
+			      struct alloc *owner, void **handle);
+	/** Start a TCP connection from relay socket handle to peer. The
+	 *  transport reports the outcome with turn_on_peer_connect(id). */
+	int (*peer_connect)(void *arg, void *handle,
+			    const struct sockaddr *peer, uint32_t id);
+	/** Join a client data connection and a peer data connection into a
+	 *  byte pipe; the transport owns both from now on and reports the
+	 *  end with turn_on_pipe_closed(id). */
+	int (*pipe)(void *arg, void *data_conn, void *peer_conn, uint32_t id);
+	/** Close a peer data connection that was never piped. */
+	void (*peer_close)(void *arg, void *peer_conn);
 };
 
 /* Bytes the transport leaves free before and after a peer datagram
@@ -76,6 +92,24 @@ struct turn_stats {
 
 #define TURN_MAX_TOKENS 64
 
+/* An RFC 6062 peer data connection, from Connect or from a peer's
+ * connection to a TCP relay, until the client binds it. */
+enum tcp_peer_state { TCPP_CONNECTING, TCPP_PENDING, TCPP_PIPED };
+struct tcp_peer {
+	uint32_t id;                      /* CONNECTION-ID */
+	enum tcp_peer_state state;
+	struct alloc *a;
+	sockaddr_u peer;
+	void *peer_conn;                  /* transport's, once connected */
+	uint64_t expires_ms;              /* connect or bind deadline */
+	/* The Connect request to answer when the connection is made. */
+	uint8_t tid[16];
+	void *ctl_conn;
+	struct auth_key key;
+	bool sha256, fingerprint;
+	struct tcp_peer *next;
+};
+
 /* An EVEN-PORT R-bit reservation (RFC 8656 §7.2): port+1 held ~30 s. */
 struct turn_token {
 	uint64_t token;
@@ -95,6 +129,7 @@ struct turn_server {
 	sockaddr_u listen_ip[2];          /* a concrete listen IP by family */
 	struct turn_token tokens[TURN_MAX_TOKENS];
 	uint64_t rng;                     /* xorshift: port hints, tids */
+	struct tcp_peer *tcp_peers;       /* RFC 6062 connections */
 	struct turn_stats stats;
 };
 
@@ -116,6 +151,19 @@ void turn_server_tick(struct turn_server *s, uint64_t now_ms);
 /** A stream connection closed: its allocation (RFC 8656 §5: one per
  *  TCP/TLS connection) goes with it. */
 void turn_conn_closed(struct turn_server *s, const struct turn_pkt *p);
+
+/* RFC 6062: outcomes the transport reports. */
+/** The connection for a Connect (id) is made (peer_conn) or failed
+ *  (NULL). @return false: nobody wants it any more, close peer_conn. */
+bool turn_on_peer_connect(struct turn_server *s, uint32_t id,
+			  void *peer_conn, uint64_t now_ms);
+/** A peer connected to allocation a's TCP relay. @return its
+ *  CONNECTION-ID, or 0: no permission, the transport closes it. */
+uint32_t turn_on_peer_accept(struct turn_server *s, struct alloc *a,
+			 const struct sockaddr *peer, void *peer_conn,
+			 uint64_t now_ms);
+/** A pipe (or an unpiped peer connection) closed. */
+void turn_on_pipe_closed(struct turn_server *s, uint32_t id);
 
 /**
  * A datagram from a peer arrived on relay socket of allocation a (the

@@ -14,7 +14,7 @@
 #include "turn.h"
 
 /* Every connection handle given to the core starts with this. */
-enum net_kind { NET_UDP, NET_TCP };
+enum net_kind { NET_UDP, NET_TCP, NET_UDP_RELAY, NET_TCP_RELAY };
 struct net_conn {
 	enum net_kind kind;
 };
@@ -29,9 +29,21 @@ struct udp_listener {
 	struct server *srv;
 };
 
+/* RFC 6062: a peer data connection, and once bound, the pipe between it
+ * and the client data connection. */
+struct tcp_pipe {
+	struct bufferevent *peer, *client;
+	uint32_t id;                      /* CONNECTION-ID */
+	bool connecting;
+	struct server *srv;
+	TAILQ_ENTRY(tcp_pipe) link;
+};
+TAILQ_HEAD(tcp_pipe_list, tcp_pipe);
+
 struct tcp_conn {
 	struct net_conn hdr;
 	struct bufferevent *bev;
+	struct tcp_pipe *pipe;            /* set by ConnectionBind */
 	struct sockaddr_storage client, local;
 	struct server *srv;
 	TAILQ_ENTRY(tcp_conn) link;
@@ -54,6 +66,7 @@ struct server {
 	struct tcp_listener *tcp[CONF_MAX_LISTEN];
 	size_t ntcp;
 	struct tcp_conn_list conns;
+	struct tcp_pipe_list pipes;
 	size_t nconns;
 	struct event *sig[3];
 	struct event *tick;               /* 1 s sweep of allocations */
@@ -62,6 +75,8 @@ struct server {
 
 /* sock.c */
 int sock_bind(const struct sockaddr_storage *addr, int type, int *fd_out);
+int sock_bind_reuseport(const struct sockaddr_storage *addr, bool listening,
+			int *fd_out);
 void net_clock(uint64_t *now_ms, int64_t *wall_s);
 
 /* udp.c */
@@ -77,6 +92,18 @@ int relay_open(void *arg, const struct sockaddr *addr, struct alloc *owner,
 int relay_send(void *arg, void *handle, const struct sockaddr *peer,
 	       const uint8_t *buf, size_t len);
 void relay_close(void *arg, void *handle);
+
+/* tcp_relay.c: RFC 6062 */
+struct tcp_relay;
+int tcp_relay_open(void *arg, const struct sockaddr *addr,
+		   struct alloc *owner, void **handle);
+void tcp_relay_close(struct tcp_relay *r);
+int tcp_peer_connect(void *arg, void *handle, const struct sockaddr *peer,
+		     uint32_t id);
+void tcp_peer_close(void *arg, void *peer_conn);
+void tcp_pipe_attach(struct tcp_pipe *p, struct bufferevent *client);
+void tcp_pipes_free(struct server *srv);
+int tcp_pipe_start(void *arg, void *data_conn, void *peer_conn, uint32_t id);
 
 /* tcp.c */
 int tcp_listener_new(struct server *srv, const struct sockaddr_storage *addr,

@@ -14,6 +14,7 @@
 #define RELAY_BATCH 64
 
 struct relay_sock {
+	enum net_kind kind;               /* NET_UDP_RELAY */
 	int fd;
 	struct event *ev;
 	struct alloc *owner;
@@ -61,6 +62,7 @@ relay_open(void *arg, const struct sockaddr *addr, struct alloc *owner,
 		free(r);
 		return err;
 	}
+	r->kind = NET_UDP_RELAY;
 	r->owner = owner;
 	r->srv = srv;
 	r->ev = event_new(srv->base, r->fd, EV_READ | EV_PERSIST,
@@ -92,6 +94,10 @@ relay_close(void *arg, void *handle)
 	(void)arg;
 	if (r == NULL)
 		return;
+	if (r->kind == NET_TCP_RELAY) {
+		tcp_relay_close(handle);
+		return;
+	}
 	if (r->ev != NULL)
 		event_free(r->ev);
 	close(r->fd);

@@ -126,12 +126,17 @@ server_new(struct server **out, const struct conf *conf)
 	if (s == NULL)
 		return ENOMEM;
 	TAILQ_INIT(&s->conns);
+	TAILQ_INIT(&s->pipes);
 	s->conf = conf;
 	s->io.arg = s;
 	s->io.send = io_send;
 	s->io.relay_open = relay_open;
 	s->io.relay_send = relay_send;
 	s->io.relay_close = relay_close;
+	s->io.tcp_relay_open = tcp_relay_open;
+	s->io.peer_connect = tcp_peer_connect;
+	s->io.pipe = tcp_pipe_start;
+	s->io.peer_close = tcp_peer_close;
 	s->base = event_base_new();
 	if (s->base == NULL || (err = add_signals(s)) != 0 ||
 	    (err = setup_core(s, conf)) != 0)
@@ -176,6 +181,7 @@ server_free(struct server *s)
 	while ((c = TAILQ_FIRST(&s->conns)) != NULL)
 		tcp_conn_free(c);
 	turn_server_fini(&s->core);
+	tcp_pipes_free(s);
 	auth_free(s->auth);
 	if (s->tick != NULL)
 		event_free(s->tick);

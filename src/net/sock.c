@@ -54,6 +54,37 @@ sock_bind(const struct sockaddr_storage *addr, int type, int *fd_out)
 	return 0;
 }
 
+/*
+ * A TCP socket on a relayed transport address: the listening one and the
+ * ones connecting out from it (RFC 6062 §4.3) share addr:port, which Linux
+ * allows with SO_REUSEPORT on each.
+ */
+int
+sock_bind_reuseport(const struct sockaddr_storage *addr, bool listening,
+		    int *fd_out)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)addr;
+	int one = 1, fd, err = 0;
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+	    (sa->sa_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+	    bind(fd, sa, addr_len(sa)) != 0 ||
+	    (listening && listen(fd, 64) != 0))
+		err = errno;
+	if (err != 0) {
+		close(fd);
+		return err;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
 /* Read both clocks once per event; the core never reads a clock. */
 void
 net_clock(uint64_t *now_ms, int64_t *wall_s)

@@ -60,7 +60,37 @@ drain_frames(struct tcp_conn *c)
 		turn_on_client(&c->srv->core, &p, evbuffer_pullup(in, flen),
 			       flen);
 		evbuffer_drain(in, flen);
+		if (c->pipe != NULL)
+			return true;      /* ConnectionBind: raw bytes now */
 	}
+}
+
+/* io->pipe: mark the connection; the handover happens when the frame
+ * that asked for it has been consumed (tcp_read_cb). */
+int
+tcp_pipe_start(void *arg, void *data_conn, void *peer_conn, uint32_t id)
+{
+	struct net_conn *nc = data_conn;
+	struct tcp_conn *c = data_conn;
+
+	(void)arg; (void)id;
+	if (nc->kind != NET_TCP || c->pipe != NULL)
+		return EINVAL;
+	c->pipe = peer_conn;
+	return 0;
+}
+
+/* The client data connection leaves the STUN world: its bufferevent
+ * moves into the pipe, and the connection object goes. */
+static void
+hand_over(struct tcp_conn *c)
+{
+	struct bufferevent *bev = c->bev;
+	struct tcp_pipe *p = c->pipe;
+
+	c->bev = NULL;
+	tcp_conn_free(c);
+	tcp_pipe_attach(p, bev);
 }
 
 static void
@@ -72,6 +102,8 @@ tcp_read_cb(struct bufferevent *bev, void *arg)
 	if (!drain_frames(c)) {
 		c->srv->core.stats.malformed++;
 		tcp_conn_close(c, "not STUN");
+	} else if (c->pipe != NULL) {
+		hand_over(c);
 	}
 }
 
@@ -166,10 +198,12 @@ tcp_conn_free(struct tcp_conn *c)
 		.local = (struct sockaddr *)&c->local,
 	};
 
-	turn_conn_closed(&c->srv->core, &p);
+	if (c->pipe == NULL)
+		turn_conn_closed(&c->srv->core, &p);
 	TAILQ_REMOVE(&c->srv->conns, c, link);
 	c->srv->nconns--;
-	bufferevent_free(c->bev);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
 	free(c);
 }
 

@@ -13,6 +13,7 @@
 #define RELAY_OPEN_TRIES  32
 #define TOKEN_LIFETIME_MS (30 * 1000)   /* RFC 8656 §7.2: ~30 s */
 #define PROTO_UDP 17
+#define PROTO_TCP 6
 
 struct alloc_req {
 	int family[2];
@@ -22,17 +23,33 @@ struct alloc_req {
 	bool even, reserve;           /* EVEN-PORT and its R bit */
 	struct turn_token *token;     /* RESERVATION-TOKEN consumed */
 	bool dont_fragment;
+	bool tcp;                     /* RFC 6062 TCP relay */
 };
 
+/* UDP relays for everyone; TCP relays (RFC 6062 §5.1) only for clients
+ * on a TCP or TLS control connection, and without the UDP-only extras. */
 static int
-parse_transport(const struct stun_msg *m)
+parse_transport(const struct turn_server *s, const struct stun_msg *m,
+		const struct turn_pkt *p, struct alloc_req *r)
 {
 	const struct stun_attr *a = stun_find(m, STUN_A_REQUESTED_TRANSPORT);
+	uint8_t proto;
 
 	if (a == NULL || a->len != 4)
 		return 400;
-	/* UDP relays only here; TCP (6) belongs to RFC 6062 over TCP. */
-	return stun_attr_val(m, a)[0] == PROTO_UDP ? 0 : 442;
+	proto = stun_attr_val(m, a)[0];
+	if (proto == PROTO_UDP)
+		return 0;
+	if (proto != PROTO_TCP || s->io->tcp_relay_open == NULL)
+		return 442;
+	if ((p->tp != TP_TCP && p->tp != TP_TLS) ||
+	    stun_find(m, STUN_A_EVEN_PORT) != NULL ||
+	    stun_find(m, STUN_A_RESERVATION_TOKEN) != NULL ||
+	    stun_find(m, STUN_A_DONT_FRAGMENT) != NULL ||
+	    stun_find(m, STUN_A_ADDITIONAL_ADDRESS_FAMILY) != NULL)
+		return 400;
+	r->tcp = true;
+	return 0;
 }
 
 static int
@@ -90,6 +107,10 @@ parse_ports(struct turn_server *s, const struct stun_msg *m,
 			return 400;
 		r->even = true;
 		r->reserve = (stun_attr_val(m, ep)[0] & 0x80) != 0;
+		/* §7.2 step 8: a reserved port+1 has no meaning for a second
+		 * family (and would leak an IPv6 port). */
+		if (r->reserve && r->dual)
+			return 400;
 	}
 	if (rt != NULL) {
 		if (rt->len != 8 || r->dual ||
@@ -112,7 +133,8 @@ parse_request(struct turn_server *s, const struct stun_msg *m,
 	int code;
 
 	memset(r, 0, sizeof(*r));
-	if ((code = parse_transport(m)) != 0 || (code = parse_family(m, r)) != 0 ||
+	if ((code = parse_transport(s, m, p, r)) != 0 ||
+	    (code = parse_family(m, r)) != 0 ||
 	    (code = parse_ports(s, m, p, r)) != 0)
 		return code;
 	a = stun_find(m, STUN_A_DONT_FRAGMENT);
@@ -184,7 +206,7 @@ take_port(struct turn_server *s, struct portpool *pool,
 
 static int
 open_relay(struct turn_server *s, const struct turn_pkt *p,
-	   struct alloc *a, const struct alloc_req *r, int family)
+	   struct alloc *a, struct alloc_req *r, int family)
 {
 	struct portpool *pool = s->ports[turn_family_index(family)];
 	sockaddr_u addr;
@@ -198,13 +220,21 @@ open_relay(struct turn_server *s, const struct turn_pkt *p,
 		if ((err = take_port(s, pool, r, &port)) != 0)
 			return err;
 		set_port(&addr, port);
-		err = s->io->relay_open(s->io->arg, &addr.sa, a, &h);
+		err = r->tcp ? s->io->tcp_relay_open(s->io->arg, &addr.sa, a, &h)
+			     : s->io->relay_open(s->io->arg, &addr.sa, a, &h);
 		if (err == 0)
 			return alloc_add_relay(s->allocs, a, &addr.sa, h);
 		portpool_release(pool, port);
 		if (r->reserve)
 			portpool_release(pool, port + 1);
-		if (err != EADDRINUSE || r->token != NULL)
+		if (r->token != NULL) {
+			/* Its port is free again: the token must die with it,
+			 * or one address could go to two allocations. */
+			r->token->token = 0;
+			r->token = NULL;
+			break;
+		}
+		if (err != EADDRINUSE)
 			break;
 	}
 	return err;
@@ -230,11 +260,11 @@ make_token(struct turn_server *s, const struct alloc *a, uint64_t now_ms)
 static void
 reply_success(struct turn_server *s, const struct turn_pkt *p,
 	      const struct stun_msg *m, const struct auth_result *ar,
-	      const struct alloc *a, uint64_t token, int failed_family)
+	      const struct alloc *a, uint64_t token, const int failed[2])
 {
 	struct turn_reply r;
 	struct sockaddr_storage adv;
-	uint8_t aec[4] = { 0x02, 0, 4, 40 };   /* IPv6: 440 */
+	uint8_t aec[4] = { 0x02, 0, 4, 40 };   /* family, 0, class, number */
 
 	turn_reply_begin(&r, m, 200);
 	r.auth = ar;
@@ -243,8 +273,10 @@ reply_success(struct turn_server *s, const struct turn_pkt *p,
 		stun_enc_addr(&r.enc, STUN_A_XOR_RELAYED_ADDRESS,
 			      (struct sockaddr *)&adv, true);
 	}
-	if (failed_family != 0) {
-		aec[0] = failed_family == AF_INET6 ? 0x02 : 0x01;
+	if (failed != NULL && failed[0] != 0) {
+		aec[0] = failed[0] == AF_INET6 ? 0x02 : 0x01;
+		aec[2] = (uint8_t)(failed[1] / 100);
+		aec[3] = (uint8_t)(failed[1] % 100);
 		stun_enc_attr(&r.enc, STUN_A_ADDRESS_ERROR_CODE, aec, 4);
 	}
 	stun_enc_u32(&r.enc, STUN_A_LIFETIME,
@@ -270,22 +302,23 @@ create_error(int err)
 }
 
 /* Open every requested family; a dual allocation may lose its second
- * (answered with ADDRESS-ERROR-CODE), a single one may not. */
+ * (answered with ADDRESS-ERROR-CODE: 440 when the family is not served,
+ * 508 when it is but no port could be had, §7.2), a single one may not. */
 static int
 open_relays(struct turn_server *s, const struct turn_pkt *p,
-	    struct alloc *a, struct alloc_req *r, int *failed_family)
+	    struct alloc *a, struct alloc_req *r, int failed[2])
 {
-	int err;
+	int err, code;
 
 	for (unsigned i = 0; i < r->nfamily; i++) {
 		err = open_relay(s, p, a, r, r->family[i]);
 		if (err == 0)
 			continue;
-		if (i == 1) {
-			*failed_family = r->family[i];
-			continue;
-		}
-		return err == EAFNOSUPPORT ? 440 : 508;
+		code = err == EAFNOSUPPORT ? 440 : 508;
+		if (i == 0)
+			return code;
+		failed[0] = r->family[i];
+		failed[1] = code;
 	}
 	return 0;
 }
@@ -298,7 +331,7 @@ turn_allocate(struct turn_server *s, const struct turn_pkt *p,
 	struct alloc_req r;
 	struct five_tuple ft;
 	struct alloc *a;
-	int code, err, failed = 0;
+	int code, err, failed[2] = { 0, 0 };
 	uint64_t token = 0;
 
 	if (!turn_authenticate(s, p, m, &ar))
@@ -309,7 +342,7 @@ turn_allocate(struct turn_server *s, const struct turn_pkt *p,
 		/* §7.2: a retransmitted Allocate gets the same answer. */
 		if (memcmp(a->tid, m->tid + 4, 12) == 0 &&
 		    strcmp(a->user, ar.user) == 0)
-			reply_success(s, p, m, &ar, a, 0, 0);
+			reply_success(s, p, m, &ar, a, 0, NULL);
 		else
 			turn_reply_error(s, p, m, 437, &ar);
 		return;
@@ -325,8 +358,9 @@ turn_allocate(struct turn_server *s, const struct turn_pkt *p,
 	}
 	a->conn = p->conn;
 	a->dont_fragment = r.dont_fragment;
+	a->tcp = r.tcp;
 	memcpy(a->tid, m->tid + 4, 12);
-	if ((code = open_relays(s, p, a, &r, &failed)) != 0) {
+	if ((code = open_relays(s, p, a, &r, failed)) != 0) {
 		turn_alloc_release(s, a);
 		turn_reply_error(s, p, m, code, &ar);
 		return;

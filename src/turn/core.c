@@ -75,6 +75,7 @@ sau_port(const sockaddr_u *a)
 static void
 close_relays(struct turn_server *s, struct alloc *a)
 {
+	turn_tcp_drop_alloc(s, a);    /* RFC 6062 §5: its connections too */
 	for (unsigned i = 0; i < a->nrelay; i++) {
 		int fi = turn_family_index(a->relay[i].sa.sa_family);
 		if (a->relay_handle[i] != NULL && s->io->relay_close != NULL)
@@ -126,6 +127,7 @@ void
 turn_server_tick(struct turn_server *s, uint64_t now_ms)
 {
 	alloc_expire(s->allocs, now_ms, on_expired, s);
+	turn_tcp_tick(s, now_ms);
 	for (int i = 0; i < TURN_MAX_TOKENS; i++) {
 		struct turn_token *t = &s->tokens[i];
 		if (t->token != 0 && t->expires_ms <= now_ms) {

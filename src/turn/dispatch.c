@@ -52,6 +52,12 @@ on_request(struct turn_server *s, const struct turn_pkt *p,
 	case STUN_CHANNEL_BIND:
 		turn_channel_bind(s, p, m);
 		break;
+	case STUN_CONNECT:
+		turn_connect(s, p, m);
+		break;
+	case STUN_CONNECTION_BIND:
+		turn_connection_bind(s, p, m);
+		break;
 	default:
 		turn_reply_error(s, p, m, 400, NULL);
 		break;

@@ -120,7 +120,7 @@ turn_relay_out(struct turn_server *s, struct alloc *a,
 	void *h = relay_handle_for(a, peer->sa_family, &bound);
 	struct alloc *to;
 
-	if (h == NULL)
+	if (h == NULL || a->tcp)      /* TCP relays carry no datagrams */
 		return;
 	if (!alloc_bw_take(a, 0, len, s->conf->max_bps, now_ms)) {
 		s->stats.bw_drops++;

@@ -42,6 +42,14 @@ void turn_send_indication(struct turn_server *s, const struct turn_pkt *p,
 void turn_on_chandata(struct turn_server *s, const struct turn_pkt *p,
 		      const uint8_t *buf, size_t len);
 
+/* tcp_relay.c: RFC 6062 */
+void turn_connect(struct turn_server *s, const struct turn_pkt *p,
+		  const struct stun_msg *m);
+void turn_connection_bind(struct turn_server *s, const struct turn_pkt *p,
+			  const struct stun_msg *m);
+void turn_tcp_drop_alloc(struct turn_server *s, const struct alloc *a);
+void turn_tcp_tick(struct turn_server *s, uint64_t now_ms);
+
 /* core.c */
 void turn_ft_of(const struct turn_pkt *p, struct five_tuple *ft);
 /* Authenticate m; on failure answer it (401/438/400) and return false. */
