@@ -82,6 +82,12 @@ struct conf {
 	unsigned total_quota;             /* allocations in all, default 0 = none */
 	unsigned max_permissions;         /* per allocation, default 64; >= 1 */
 	unsigned max_bps;                 /* bytes/s per allocation, each way; 0 = none */
+
+	/* connection hygiene (TCP/TLS) */
+	unsigned tcp_idle_timeout;        /* s without input, for a connection
+					     without an allocation; default 30 */
+	unsigned max_conns;               /* all TCP/TLS connections, default 4096 */
+	unsigned max_conns_per_ip;        /* per source IP, default 64; 0 = none */
 };
 
 /** What the caller should do after conf_parse_args(). */

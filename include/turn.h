@@ -88,6 +88,8 @@ struct turn_stats {
 	uint64_t relay_send_errors;       /* ENETUNREACH & co: counted, kept */
 	uint64_t no_perm_drops;           /* data without a permission */
 	uint64_t bw_drops;                /* over max-bps */
+	uint64_t conns_refused;           /* over max-conns / max-conns-per-ip */
+	uint64_t conns_idle_closed;       /* idle without an allocation */
 };
 
 #define TURN_MAX_TOKENS 64
@@ -151,6 +153,8 @@ void turn_server_tick(struct turn_server *s, uint64_t now_ms);
 /** A stream connection closed: its allocation (RFC 8656 §5: one per
  *  TCP/TLS connection) goes with it. */
 void turn_conn_closed(struct turn_server *s, const struct turn_pkt *p);
+/** Whether the connection of p holds a live allocation (idle checks). */
+bool turn_conn_has_alloc(struct turn_server *s, const struct turn_pkt *p);
 
 /* RFC 6062: outcomes the transport reports. */
 /** The connection for a Connect (id) is made (peer_conn) or failed

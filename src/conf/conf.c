@@ -53,6 +53,9 @@ conf_defaults(struct conf *c)
 	c->user_quota = 32;
 	c->total_quota = 0;
 	c->max_permissions = 64;
+	c->tcp_idle_timeout = 30;
+	c->max_conns = 4096;
+	c->max_conns_per_ip = 64;
 }
 
 void

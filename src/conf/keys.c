@@ -43,6 +43,9 @@ static const struct conf_key keys[] = {
 	INT_KEY("total-quota", total_quota, 0, QUOTA_MAX),
 	INT_KEY("max-permissions", max_permissions, 1, QUOTA_MAX),
 	INT_KEY("max-bps", max_bps, 0, 1000000000),
+	INT_KEY("tcp-idle-timeout", tcp_idle_timeout, 1, DAY),
+	INT_KEY("max-conns", max_conns, 1, QUOTA_MAX),
+	INT_KEY("max-conns-per-ip", max_conns_per_ip, 0, QUOTA_MAX),
 };
 
 const struct conf_key *

@@ -105,6 +105,9 @@ void tcp_pipe_attach(struct tcp_pipe *p, struct bufferevent *client);
 void tcp_pipes_free(struct server *srv);
 int tcp_pipe_start(void *arg, void *data_conn, void *peer_conn, uint32_t id);
 
+/* admit.c: connection hygiene */
+bool net_admit(struct server *srv, const struct sockaddr *client);
+
 /* tcp.c */
 int tcp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 		     struct tcp_listener **out);

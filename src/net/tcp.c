@@ -19,8 +19,6 @@
 
 #define TCP_MAX_FRAME   (STUN_HDR_LEN + 65535)
 #define TCP_OUT_MAX     (256 * 1024)
-#define TCP_IDLE_S      300
-#define TCP_MAX_CONNS   4096
 
 static void
 tcp_conn_close(struct tcp_conn *c, const char *why)
@@ -110,10 +108,23 @@ tcp_read_cb(struct bufferevent *bev, void *arg)
 static void
 tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	(void)bev;
-	if (what & BEV_EVENT_TIMEOUT)
-		tcp_conn_close(arg, "idle");
-	else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+	struct tcp_conn *c = arg;
+	struct turn_pkt p = {
+		.conn = c, .tp = TP_TCP,
+		.client = (struct sockaddr *)&c->client,
+		.local = (struct sockaddr *)&c->local,
+	};
+
+	if (what & BEV_EVENT_TIMEOUT) {
+		/* A connection with an allocation lives as long as it does
+		 * (RFC 8656 §3.1); the others must not sit idle. */
+		if (turn_conn_has_alloc(&c->srv->core, &p)) {
+			bufferevent_enable(bev, EV_READ);
+			return;
+		}
+		c->srv->core.stats.conns_idle_closed++;
+		tcp_conn_close(c, "idle");
+	} else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
 		tcp_conn_close(arg, "eof");
 }
 
@@ -123,11 +134,11 @@ tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 {
 	struct tcp_listener *l = arg;
 	struct server *srv = l->srv;
-	struct timeval idle = { TCP_IDLE_S, 0 };
+	struct timeval idle = { (time_t)srv->conf->tcp_idle_timeout, 0 };
 	struct tcp_conn *c;
 
 	(void)lev;
-	if (srv->nconns >= TCP_MAX_CONNS || (c = calloc(1, sizeof(*c))) == NULL) {
+	if (!net_admit(srv, sa) || (c = calloc(1, sizeof(*c))) == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}

@@ -224,6 +224,17 @@ turn_advertised(const struct turn_server *s, const sockaddr_u *bound,
 	}
 }
 
+bool
+turn_conn_has_alloc(struct turn_server *s, const struct turn_pkt *p)
+{
+	struct five_tuple ft;
+	struct alloc *a;
+
+	turn_ft_of(p, &ft);
+	a = alloc_find(s->allocs, &ft);
+	return a != NULL && a->conn == p->conn;
+}
+
 void
 turn_conn_closed(struct turn_server *s, const struct turn_pkt *p)
 {

@@ -41,7 +41,10 @@ static const char full_conf[] =
 	"max-lifetime = 7200;\n"
 	"user-quota = 5;\n"
 	"total-quota = 1000L;\n"
-	"max-permissions = 1;\n";
+	"max-permissions = 1;\n"
+	"tcp-idle-timeout = 5;\n"
+	"max-conns = 100;\n"
+	"max-conns-per-ip = 0;\n";
 
 static const char *
 str_of(const struct sockaddr_storage *ss, char *buf)
@@ -81,6 +84,9 @@ assert_defaults(const struct conf *c)
 	assert_int_equal(c->user_quota, 32);
 	assert_int_equal(c->total_quota, 0);
 	assert_int_equal(c->max_permissions, 64);
+	assert_int_equal(c->tcp_idle_timeout, 30);
+	assert_int_equal(c->max_conns, 4096);
+	assert_int_equal(c->max_conns_per_ip, 64);
 }
 
 static void
@@ -143,6 +149,9 @@ test_full_file(void **state)
 	assert_int_equal(c.user_quota, 5);
 	assert_int_equal(c.total_quota, 1000);
 	assert_int_equal(c.max_permissions, 1);
+	assert_int_equal(c.tcp_idle_timeout, 5);
+	assert_int_equal(c.max_conns, 100);
+	assert_int_equal(c.max_conns_per_ip, 0);
 	conf_free(&c);
 	assert_defaults(&c);
 }
@@ -224,6 +233,9 @@ static const struct bad_case bad_cases[] = {
 	{ "total-quota = 5000000000L;", "t.conf:1: key 'total-quota': ", "out of range" },
 	{ "max-permissions = 0;", "t.conf:1: key 'max-permissions': ", "0 is out of range (1..1000000)" },
 	{ "max-permissions = true;", "t.conf:1: key 'max-permissions': ", "expected an integer" },
+	{ "tcp-idle-timeout = 0;", "t.conf:1: key 'tcp-idle-timeout': ", "0 is out of range (1..86400)" },
+	{ "max-conns = 0;", "t.conf:1: key 'max-conns': ", "out of range" },
+	{ "max-conns-per-ip = -1;", "t.conf:1: key 'max-conns-per-ip': ", "out of range" },
 	{ "realm = \"x\";\nfoo = 1;", "t.conf:2: unknown key 'foo'", NULL },
 	{ "server = { listen = \"1.2.3.4\"; };", "t.conf:1: unknown key 'server'", NULL },
 	{ "log_level = \"info\";", "t.conf:1: unknown key 'log_level'", "did you mean 'log-level'" },
