@@ -50,6 +50,17 @@ uclient "uclient with RTCP pairs and DONT-FRAGMENT (-g): 0% loss" \
 	-u alice -w wonderland -m 10 -n 50 -g
 uclient "uclient IPv6 relay (-x) to an IPv6 peer: 0% loss" \
 	-u alice -w wonderland -m 10 -n 50 -c -x -e ::1
+# Mixed families (RFC 8656 §7.2 as RFC 6156 folded in): a client on ::1
+# with an IPv4 relay, and with an IPv6 one.
+uclient6() { # description, extra flags...
+	local d=$1; shift
+	local out
+	out=$(timeout 60 turnutils_uclient -p "$PORT" -r "$PEER_PORT" -u alice -w wonderland "$@" ::1 2>&1)
+	if grep -qE 'Total lost packets 0 \(0\.0+%\)' <<<"$out"; then ok "$d"
+	else not_ok "$d"; tail -8 <<<"$out" | sed 's/^/#   /'; fi
+}
+uclient6 "IPv6 client, IPv4 relay to an IPv4 peer: 0% loss" -m 5 -n 50 -c -e 127.0.0.1
+uclient6 "IPv6 client, IPv6 relay (-x) to an IPv6 peer: 0% loss" -m 5 -n 50 -c -x -e ::1
 
 out=$(timeout 20 turnutils_uclient -p "$PORT" -e 127.0.0.1 -r "$PEER_PORT" -u alice -w wrong -m 1 -n 5 -c 127.0.0.1 2>&1)
 check "wrong password: no relay" bash -c '! grep -qE "Total lost packets 0 \(0\.0+%\)" <<<"$0"' "$out"
