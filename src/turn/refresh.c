@@ -76,7 +76,8 @@ turn_create_permission(struct turn_server *s, const struct turn_pkt *p,
 		if (n == MAX_PEERS_PER_REQUEST)
 			code = 508;
 		else
-			code = turn_peer_addr(s, a, m, &m->attrs[i], &peers[n++]);
+			code = turn_peer_addr(s, a, m, &m->attrs[i], true,
+					      &peers[n++]);
 	}
 	if (code == 0 && n == 0)
 		code = 400;
@@ -124,7 +125,8 @@ turn_channel_bind(struct turn_server *s, const struct turn_pkt *p,
 	pa = stun_find(m, STUN_A_XOR_PEER_ADDRESS);
 	code = parse_channel(m, &num);
 	if (code == 0)
-		code = pa == NULL ? 400 : turn_peer_addr(s, a, m, pa, &peer);
+		code = pa == NULL ? 400
+				  : turn_peer_addr(s, a, m, pa, false, &peer);
 	if (code == 0) {
 		err = chan_bind(s->allocs, a, num, (struct sockaddr *)&peer,
 				p->now_ms);
