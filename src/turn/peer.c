@@ -193,7 +193,11 @@ turn_on_chandata(struct turn_server *s, const struct turn_pkt *p,
 	turn_ft_of(p, &ft);
 	a = alloc_find(s->allocs, &ft);
 	c = a != NULL ? chan_by_num(a, cd.chan, p->now_ms) : NULL;
-	if (c == NULL || !perm_allows(a, &c->peer.sa, p->now_ms)) {
+	/* The policy again, as for Send: a channel bound to another
+	 * allocation's relayed address outlives that allocation. */
+	if (c == NULL || !perm_allows(a, &c->peer.sa, p->now_ms) ||
+	    (own_relay(s, &c->peer.sa) == NULL &&
+	     policy_check(&s->policy, &c->peer.sa) != POLICY_ALLOW)) {
 		s->stats.no_perm_drops++;
 		return;
 	}
