@@ -43,6 +43,15 @@ void policy_init(struct policy *p, const struct conf *c);
 enum policy_verdict policy_check(const struct policy *p,
 				 const struct sockaddr *peer);
 
+/**
+ * Judge a peer IP address whatever its port, for an IP-only permission
+ * with no port given (CreatePermission's port 0, RFC 8656 §10.1): the
+ * same rules without the port ones (port 0, the server's listeners).
+ * Datagrams must still pass policy_check() with their real port.
+ */
+enum policy_verdict policy_check_ip(const struct policy *p,
+				    const struct sockaddr *peer);
+
 /** Normalise: an IPv4-mapped or IPv4-compatible IPv6 address becomes the
  *  sockaddr_in it carries (port kept); anything else is copied. */
 void policy_normalise(const struct sockaddr *in, struct sockaddr_storage *out);

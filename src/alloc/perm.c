@@ -116,14 +116,17 @@ chan_bind(const struct alloc_table *t, struct alloc *a, uint16_t num,
 		if (same_num)
 			c = &a->chans[i];
 	}
-	err = perm_install(t, a, peer, now_ms);
-	if (err != 0)
-		return err;
+	/* Room for the channel first: a refused bind installs nothing. */
 	if (c == NULL) {
 		err = grow((void **)&a->chans, &a->capchans, a->nchans + 1,
 			   sizeof(*a->chans), t->lim.max_chans);
 		if (err != 0)
 			return err;
+	}
+	err = perm_install(t, a, peer, now_ms);
+	if (err != 0)
+		return err;
+	if (c == NULL) {
 		c = &a->chans[a->nchans++];
 		c->num = num;
 		c->peer = k;

@@ -56,20 +56,24 @@ has_family(const struct alloc *a, int family)
 int
 turn_peer_addr(struct turn_server *s, struct alloc *al,
 	       const struct stun_msg *m, const struct stun_attr *a,
-	       struct sockaddr_storage *peer)
+	       bool any_port, struct sockaddr_storage *peer)
 {
 	enum policy_verdict v;
 	char buf[ADDR_STRLEN];
+	bool no_port;
 
-	if (stun_attr_addr(m, a, true, peer) != 0 ||
-	    addr_port((struct sockaddr *)peer) == 0)
+	if (stun_attr_addr(m, a, true, peer) != 0)
+		return 400;
+	no_port = addr_port((struct sockaddr *)peer) == 0;
+	if (no_port && !any_port)
 		return 400;
 	if (!has_family(al, peer->ss_family))
 		return 443;
 	/* Relay-to-relay between two allocations is always allowed. */
 	if (own_relay(s, (struct sockaddr *)peer) != NULL)
 		return 0;
-	v = policy_check(&s->policy, (struct sockaddr *)peer);
+	v = no_port ? policy_check_ip(&s->policy, (struct sockaddr *)peer)
+		    : policy_check(&s->policy, (struct sockaddr *)peer);
 	if (v == POLICY_ALLOW)
 		return 0;
 	s->stats.peer_denied++;
@@ -189,7 +193,11 @@ turn_on_chandata(struct turn_server *s, const struct turn_pkt *p,
 	turn_ft_of(p, &ft);
 	a = alloc_find(s->allocs, &ft);
 	c = a != NULL ? chan_by_num(a, cd.chan, p->now_ms) : NULL;
-	if (c == NULL || !perm_allows(a, &c->peer.sa, p->now_ms)) {
+	/* The policy again, as for Send: a channel bound to another
+	 * allocation's relayed address outlives that allocation. */
+	if (c == NULL || !perm_allows(a, &c->peer.sa, p->now_ms) ||
+	    (own_relay(s, &c->peer.sa) == NULL &&
+	     policy_check(&s->policy, &c->peer.sa) != POLICY_ALLOW)) {
 		s->stats.no_perm_drops++;
 		return;
 	}

@@ -165,11 +165,11 @@ is_listener(const struct policy *p, const struct sockaddr *peer)
 }
 
 static enum policy_verdict
-judge(const struct policy *p, const struct sockaddr *peer)
+judge(const struct policy *p, const struct sockaddr *peer, bool ip_only)
 {
 	if (is_never(peer))
 		return POLICY_DENY_NEVER;
-	if (is_listener(p, peer))
+	if (!ip_only && is_listener(p, peer))
 		return POLICY_DENY_LISTENER;
 	if (in_list(p->allow, p->nallow, peer))
 		return POLICY_ALLOW;
@@ -199,8 +199,8 @@ policy_init(struct policy *p, const struct conf *c)
  * itself, it must pass as that IPv4 address too, so that allowing
  * 64:ff9b::/96 does not open the private IPv4 ranges behind a gateway.
  */
-enum policy_verdict
-policy_check(const struct policy *p, const struct sockaddr *peer)
+static enum policy_verdict
+check(const struct policy *p, const struct sockaddr *peer, bool ip_only)
 {
 	struct sockaddr_storage n, v4;
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&n;
@@ -209,12 +209,33 @@ policy_check(const struct policy *p, const struct sockaddr *peer)
 	if (p == NULL || peer == NULL)
 		return POLICY_DENY_NEVER;
 	policy_normalise(peer, &n);
-	v = judge(p, (const struct sockaddr *)&n);
+	v = judge(p, (const struct sockaddr *)&n, ip_only);
 	if (v != POLICY_ALLOW || n.ss_family != AF_INET6 ||
 	    memcmp(sin6->sin6_addr.s6_addr, nat64_pfx, 12) != 0)
 		return v;
 	v4_from(sin6->sin6_addr.s6_addr, sin6->sin6_port, &v4);
-	return judge(p, (const struct sockaddr *)&v4);
+	return judge(p, (const struct sockaddr *)&v4, ip_only);
+}
+
+enum policy_verdict
+policy_check(const struct policy *p, const struct sockaddr *peer)
+{
+	return check(p, peer, false);
+}
+
+/* The port rules (port 0, listeners) left out: judged with port 1, which
+ * is_never accepts and no listener rule then looks at. */
+enum policy_verdict
+policy_check_ip(const struct policy *p, const struct sockaddr *peer)
+{
+	struct sockaddr_storage ip;
+
+	if (p == NULL || peer == NULL ||
+	    (peer->sa_family != AF_INET && peer->sa_family != AF_INET6))
+		return POLICY_DENY_NEVER;
+	memcpy(&ip, peer, addr_len(peer));
+	addr_set_port((struct sockaddr *)&ip, 1);
+	return check(p, (const struct sockaddr *)&ip, true);
 }
 
 const char *

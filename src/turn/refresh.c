@@ -55,6 +55,30 @@ reply_ok(struct turn_server *s, const struct turn_pkt *p,
 
 #define MAX_PEERS_PER_REQUEST 16
 
+/* How many of peers[0..n) need a new permission slot: IPs neither
+ * installed (live or not yet swept) nor earlier in the request. */
+static unsigned
+new_perm_ips(const struct alloc *a, const struct sockaddr_storage *peers,
+	     unsigned n)
+{
+	sockaddr_u k, o;
+	unsigned want = 0;
+	bool seen;
+
+	for (unsigned i = 0; i < n; i++) {
+		sau_set(&k, (const struct sockaddr *)&peers[i]);
+		seen = false;
+		for (unsigned j = 0; j < a->nperms && !seen; j++)
+			seen = sau_ip_eq(&a->perms[j].peer, &k);
+		for (unsigned j = 0; j < i && !seen; j++) {
+			sau_set(&o, (const struct sockaddr *)&peers[j]);
+			seen = sau_ip_eq(&o, &k);
+		}
+		want += !seen;
+	}
+	return want;
+}
+
 /* Every XOR-PEER-ADDRESS is checked before any permission is installed:
  * a refused request changes no state. */
 void
@@ -76,10 +100,15 @@ turn_create_permission(struct turn_server *s, const struct turn_pkt *p,
 		if (n == MAX_PEERS_PER_REQUEST)
 			code = 508;
 		else
-			code = turn_peer_addr(s, a, m, &m->attrs[i], &peers[n++]);
+			code = turn_peer_addr(s, a, m, &m->attrs[i], true,
+					      &peers[n++]);
 	}
 	if (code == 0 && n == 0)
 		code = 400;
+	/* RFC 8656 §10.2: room for all, or a 508 that installs none. */
+	if (code == 0 && a->nperms + new_perm_ips(a, peers, n) >
+			 s->conf->max_permissions)
+		code = 508;
 	for (unsigned i = 0; code == 0 && i < n; i++)
 		if (perm_install(s->allocs, a, (struct sockaddr *)&peers[i],
 				 p->now_ms) != 0)
@@ -124,7 +153,8 @@ turn_channel_bind(struct turn_server *s, const struct turn_pkt *p,
 	pa = stun_find(m, STUN_A_XOR_PEER_ADDRESS);
 	code = parse_channel(m, &num);
 	if (code == 0)
-		code = pa == NULL ? 400 : turn_peer_addr(s, a, m, pa, &peer);
+		code = pa == NULL ? 400
+				  : turn_peer_addr(s, a, m, pa, false, &peer);
 	if (code == 0) {
 		err = chan_bind(s->allocs, a, num, (struct sockaddr *)&peer,
 				p->now_ms);

@@ -132,7 +132,7 @@ connect_checks(struct turn_server *s, struct alloc *a,
 		return 400;
 	if (pa == NULL)
 		return 400;
-	if ((code = turn_peer_addr(s, a, m, pa, peer)) != 0)
+	if ((code = turn_peer_addr(s, a, m, pa, false, peer)) != 0)
 		return code;
 	sau_set(&k, (struct sockaddr *)peer);
 	if (count_alloc(s, a, &k, &dup) >= TCP_MAX_PEERS_PER_ALLOC)

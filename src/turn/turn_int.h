@@ -70,10 +70,12 @@ void turn_advertised(const struct turn_server *s, const sockaddr_u *bound,
 
 /* peer.c */
 /* Decode and judge XOR-PEER-ADDRESS a of m for allocation al: 0 and
- * *peer, or the STUN error code (400 malformed, 443 family, 403). */
+ * *peer, or the STUN error code (400 malformed, 443 family, 403).
+ * any_port: an IP-only permission (CreatePermission, RFC 8656 §10.1:
+ * the port "can be any arbitrary value"), port 0 included. */
 int turn_peer_addr(struct turn_server *s, struct alloc *al,
 		   const struct stun_msg *m, const struct stun_attr *a,
-		   struct sockaddr_storage *peer);
+		   bool any_port, struct sockaddr_storage *peer);
 /* Send data from allocation a's relay to peer: inside the server when
  * peer is another allocation's relayed address, else by relay_send. */
 void turn_relay_out(struct turn_server *s, struct alloc *a,

@@ -483,4 +483,176 @@ relayed_port(const struct client *c)
 	return addr_port(SA(&r[0]));
 }
 
+
+/* ---- the data path: permissions, channels, Send, ChannelData, peers ---- */
+
+/* The allocation of client c (NULL: none). */
+static struct alloc *
+alloc_of(struct fx *f, struct client *c)
+{
+	struct turn_pkt p = pkt(f, c);
+	struct five_tuple ft;
+
+	memset(&ft, 0, sizeof(ft));
+	sau_set(&ft.client, p.client);
+	sau_set(&ft.server, p.local);
+	ft.proto = (uint8_t)p.tp;
+	return alloc_find(server(f)->allocs, &ft);
+}
+
+/* CreatePermission for n peers. */
+static int
+create_perm(struct fx *f, struct client *c, const struct sockaddr_storage *peers,
+	    unsigned n)
+{
+	if (!c->authed)
+		login(f, c);
+	req(c, STUN_CREATE_PERMISSION);
+	for (unsigned i = 0; i < n; i++)
+		stun_enc_addr(&c->e, STUN_A_XOR_PEER_ADDRESS, SA(&peers[i]), true);
+	return xmit(f, c);
+}
+
+static int
+perm1(struct fx *f, struct client *c, const char *ip, uint16_t port)
+{
+	struct sockaddr_storage p = ipp(ip, port);
+
+	return create_perm(f, c, &p, 1);
+}
+
+/* ChannelBind; num < 0: no CHANNEL-NUMBER, peer NULL: no peer. */
+static int
+chan_bind_req(struct fx *f, struct client *c, long num,
+	      const struct sockaddr_storage *peer)
+{
+	if (!c->authed)
+		login(f, c);
+	req(c, STUN_CHANNEL_BIND);
+	if (num >= 0)
+		stun_enc_u32(&c->e, STUN_A_CHANNEL_NUMBER, (uint32_t)num << 16);
+	if (peer != NULL)
+		stun_enc_addr(&c->e, STUN_A_XOR_PEER_ADDRESS, SA(peer), true);
+	return xmit(f, c);
+}
+
+static int
+bind1(struct fx *f, struct client *c, long num, const char *ip, uint16_t port)
+{
+	struct sockaddr_storage p = ipp(ip, port);
+
+	return chan_bind_req(f, c, num, &p);
+}
+
+/* A Send indication (never answered): @return messages sent back. */
+static unsigned
+send_ind(struct fx *f, struct client *c, const struct sockaddr_storage *peer,
+	 const void *data, size_t len)
+{
+	unsigned before = f->io.nsent;
+
+	begin(c, STUN_SEND, STUN_INDICATION);
+	if (peer != NULL)
+		stun_enc_addr(&c->e, STUN_A_XOR_PEER_ADDRESS, SA(peer), true);
+	if (data != NULL)
+		stun_enc_attr(&c->e, STUN_A_DATA, data, len);
+	assert_int_equal(stun_enc_finish(&c->e, &c->len), 0);
+	deliver(f, c, c->buf, c->len);
+	return f->io.nsent - before;
+}
+
+/* ChannelData from the client; wire_len lets a test lie in the header. */
+static void
+chandata_raw(struct fx *f, struct client *c, uint16_t num, uint16_t wire_len,
+	     const void *data, size_t len)
+{
+	uint8_t buf[1024];
+
+	assert_true(4 + len <= sizeof(buf));
+	buf[0] = (uint8_t)(num >> 8);
+	buf[1] = (uint8_t)num;
+	buf[2] = (uint8_t)(wire_len >> 8);
+	buf[3] = (uint8_t)wire_len;
+	memcpy(buf + 4, data, len);
+	deliver(f, c, buf, 4 + len);
+}
+
+static void
+chandata(struct fx *f, struct client *c, uint16_t num, const void *data,
+	 size_t len)
+{
+	chandata_raw(f, c, num, (uint16_t)len, data, len);
+}
+
+/* A datagram from peer to allocation a's relay: @return messages sent. */
+static unsigned
+from_peer(struct fx *f, struct alloc *a, const struct sockaddr_storage *peer,
+	  const void *data, size_t len)
+{
+	static uint8_t buf[TURN_PEER_HEADROOM + 1024 + TURN_PEER_TAILROOM];
+	unsigned before = f->io.nsent;
+
+	assert_non_null(a);
+	assert_true(len <= 1024);
+	memcpy(buf + TURN_PEER_HEADROOM, data, len);
+	turn_on_peer(server(f), a, SA(peer), buf + TURN_PEER_HEADROOM, len,
+		     f->now_ms);
+	return f->io.nsent - before;
+}
+
+/* The last message to c is a Data indication from peer carrying data. */
+static void
+assert_data_ind(struct fx *f, struct client *c,
+		const struct sockaddr_storage *peer, const void *data, size_t len)
+{
+	struct sent *s = last_sent(f);
+	struct sockaddr_storage from;
+	const struct stun_attr *d;
+
+	assert_ptr_equal(s->conn, c);
+	assert_true(addr_eq(&s->to.sa, SA(&c->addr)));
+	memcpy(c->rbuf, s->buf, s->len);
+	assert_int_equal(stun_decode(&c->rep, c->rbuf, s->len), 0);
+	assert_int_equal(c->rep.method, STUN_DATA);
+	assert_int_equal(c->rep.cls, STUN_INDICATION);
+	assert_int_equal(stun_attr_addr(&c->rep, stun_find(&c->rep,
+				STUN_A_XOR_PEER_ADDRESS), true, &from), 0);
+	assert_true(addr_eq(SA(&from), SA(peer)));
+	d = stun_find(&c->rep, STUN_A_DATA);
+	assert_non_null(d);
+	assert_int_equal(d->len, len);
+	assert_memory_equal(stun_attr_val(&c->rep, d), data, len);
+}
+
+/* The last message to c is ChannelData on num carrying data. */
+static void
+assert_chandata(struct fx *f, struct client *c, uint16_t num,
+		const void *data, size_t len)
+{
+	struct sent *s = last_sent(f);
+
+	assert_ptr_equal(s->conn, c);
+	assert_true(s->len >= 4 + len);
+	assert_int_equal(s->buf[0] << 8 | s->buf[1], num);
+	assert_int_equal(s->buf[2] << 8 | s->buf[3], len);
+	assert_memory_equal(s->buf + 4, data, len);
+}
+
+/* The last relay_send went from c's relay to peer with data. */
+static void
+assert_relayed(struct fx *f, struct client *c,
+	       const struct sockaddr_storage *peer, const void *data, size_t len)
+{
+	struct alloc *a = alloc_of(f, c);
+	unsigned i = 0;
+
+	assert_non_null(a);
+	while (i + 1 < a->nrelay && a->relay[i].sa.sa_family != peer->ss_family)
+		i++;
+	assert_ptr_equal(f->io.rs_handle, a->relay_handle[i]);
+	assert_true(addr_eq(&f->io.rs_peer.sa, SA(peer)));
+	assert_int_equal(f->io.rs_len, len);
+	assert_memory_equal(f->io.rs_buf, data, len);
+}
+
 #endif /* TURN_FX_H */
