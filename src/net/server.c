@@ -156,6 +156,7 @@ server_new(struct server **out, const struct conf *conf)
 		goto fail;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	sock_warn_port_range(conf->relay_port_min, conf->relay_port_max);
 	*out = s;
 	return 0;
 fail:

@@ -95,3 +95,24 @@ net_clock(uint64_t *now_ms, int64_t *wall_s)
 	*now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	*wall_s = (int64_t)time(NULL);
 }
+
+/* Relay ports inside the kernel's ephemeral range can be taken at any
+ * moment by an outgoing connection of some other program: allocations
+ * then skip them, and a RESERVATION-TOKEN (whose port+1 is only booked
+ * in our pool) may fail with 508. Say so once at startup. */
+void
+sock_warn_port_range(uint16_t lo, uint16_t hi)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned elo, ehi;
+
+	if (f == NULL)
+		return;
+	if (fscanf(f, "%u %u", &elo, &ehi) == 2 && lo <= ehi && hi >= elo)
+		log_warn("relay-ports %u-%u overlap the kernel's ephemeral "
+			 "ports %u-%u: some relay ports will be busy (set "
+			 "sysctl net.ipv4.ip_local_port_range=\"%u %u\" or "
+			 "move relay-ports)", lo, hi, elo, ehi, elo,
+			 lo > elo ? lo - 1u : ehi);
+	fclose(f);
+}

@@ -1,6 +1,8 @@
 /**
  * @file reply.c  Building and sending STUN replies.
  */
+#include "addr.h"
+#include "log.h"
 #include "turn_int.h"
 
 void
@@ -56,7 +58,12 @@ turn_reply_error(struct turn_server *s, const struct turn_pkt *p,
 		 const struct auth_result *ar)
 {
 	struct turn_reply r;
+	char a[ADDR_STRLEN];
 
+	/* 401 is the normal first round trip: not worth a line. */
+	if (code != 401)
+		log_debug("%s from %s: %d", stun_method_name(m->method),
+			  addr_str(p->client, a, sizeof(a)), code);
 	turn_reply_begin(&r, m, code);
 	r.auth = ar;
 	if (code == 420)

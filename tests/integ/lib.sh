@@ -31,6 +31,17 @@ free_port() {
 	return 1
 }
 
+# relay_range: "LO-HI", 1000 relay ports outside the kernel's ephemeral
+# range (where the clients' own sockets live: a relay port taken by one
+# of them would make an Allocate with a RESERVATION-TOKEN fail at random).
+relay_range() {
+	local lo hi r
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+	if [ "$hi" -lt 64000 ]; then r=$((hi + 1 + RANDOM % (64000 - hi)))
+	else r=$((10000 + RANDOM % (lo - 11000))); fi
+	echo "$r-$((r + 999))"
+}
+
 # start_server ARGS...: start turnpike in the background, wait until it
 # answers a Binding on UDP (at most 5 s).
 start_server() {

@@ -10,13 +10,13 @@ FLOOD=$TOOLS/connflood
 
 PORT=$(free_port) || { not_ok "no free port"; finish; exit 1; }
 PEER_PORT=$(free_port)
-RLO=$((40000 + RANDOM % 20000)); RHI=$((RLO + 999))
+RELAY_PORTS=$(relay_range)
 write_conf() { # extra lines...
 	cat >"$WORK/tcp.conf" <<CONF
 listen = ( "127.0.0.1:$PORT", "[::1]:$PORT" );
 realm = "test.example";
 users = ( "alice:wonderland" );
-relay-ports = "$RLO-$RHI";
+relay-ports = "$RELAY_PORTS";
 allow-peer = ( "127.0.0.1/32", "::1/128" );
 user-quota = 500;
 CONF

@@ -7,14 +7,14 @@ cd "$(dirname "$0")/../.." || exit 1
 
 PORT=$(free_port) || { not_ok "no free port"; finish; exit 1; }
 PEER_PORT=$(free_port)
-RLO=$((40000 + RANDOM % 20000)); RHI=$((RLO + 999))
+RELAY_PORTS=$(relay_range)
 SECRET=rest-secret-$RANDOM
 cat >"$WORK/turn.conf" <<CONF
 listen = ( "127.0.0.1:$PORT", "[::1]:$PORT" );
 realm = "test.example";
 users = ( "alice:wonderland" );
 auth-secrets = ( "old-secret", "$SECRET" );
-relay-ports = "$RLO-$RHI";
+relay-ports = "$RELAY_PORTS";
 allow-peer = ( "127.0.0.1/32", "::1/128" );
 user-quota = 500;
 CONF
