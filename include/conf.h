@@ -131,6 +131,15 @@ int conf_validate(const struct conf *c, char *err, size_t errlen);
 int conf_parse_args(struct conf *c, int argc, char **argv,
 		    enum conf_action *act, FILE *out, char *err, size_t errlen);
 
+/**
+ * Apply TURNPIKE_* environment variables over c (after the file, before
+ * the flags): key "relay-ports" is TURNPIKE_RELAY_PORTS; a list key takes
+ * comma-separated values and replaces the list. get is getenv, or a fake
+ * in tests. 0, or EINVAL with err naming the variable (never its value).
+ */
+int conf_load_env(struct conf *c, const char *(*get)(const char *name),
+		  char *err, size_t errlen);
+
 /** Print the usage text. */
 void conf_usage(FILE *out, const char *prog);
 

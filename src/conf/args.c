@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf_int.h"
@@ -112,8 +113,8 @@ conf_usage(FILE *out, const char *prog)
 			fprintf(out, "\n  %28s", "");
 		fprintf(out, "%s\n", flags[i].help);
 	}
-	fprintf(out, "\nPrecedence: defaults < file (-c) < flags. "
-		"See docs/config.md.\n");
+	fprintf(out, "\nPrecedence: defaults < file (-c) < environment "
+		"(TURNPIKE_REALM, ...) < flags.\nSee docs/config.md.\n");
 }
 
 /* The failing option for a message, without any "=VALUE" part. */
@@ -239,6 +240,12 @@ apply_args(struct conf *c, int argc, char **argv, const struct option *opts,
 	return 0;
 }
 
+static const char *
+env_get(const char *name)
+{
+	return getenv(name);
+}
+
 int
 conf_parse_args(struct conf *c, int argc, char **argv,
 		enum conf_action *act, FILE *out, char *err, size_t errlen)
@@ -262,7 +269,9 @@ conf_parse_args(struct conf *c, int argc, char **argv,
 		rc = EINVAL;
 		goto out;
 	}
-	rc = apply_args(c, argc, argv, opts, err, errlen);
+	rc = conf_load_env(c, env_get, err, errlen);
+	if (rc == 0)
+		rc = apply_args(c, argc, argv, opts, err, errlen);
 	if (rc == 0)
 		rc = conf_validate(c, err, errlen);
 out:

@@ -82,6 +82,8 @@ void reset_external_ip(struct conf *);
 
 /** The row for name, or NULL. */
 const struct conf_key *conf_key_find(const char *name);
+/** The i-th key of the table, NULL past the end (env.c walks them). */
+const struct conf_key *conf_key_at(size_t i);
 
 /** Set a CK_INT key from a number; range errors go to why. */
 int conf_key_set_int(struct conf *c, const struct conf_key *k, long long v,

@@ -58,6 +58,12 @@ conf_key_find(const char *name)
 	return NULL;
 }
 
+const struct conf_key *
+conf_key_at(size_t i)
+{
+	return i < sizeof(keys) / sizeof(*keys) ? &keys[i] : NULL;
+}
+
 void
 conf_errf(char *err, size_t errlen, const char *fmt, ...)
 {
