@@ -47,6 +47,7 @@ struct conf {
 	enum log_level log_level;         /* default info */
 	enum log_target log_target;       /* default stderr */
 	char *log_file;                   /* for LOG_TO_FILE */
+	enum log_format log_format;       /* default text */
 
 	char *software;                   /* SOFTWARE value; NULL = off (default) */
 

@@ -7,7 +7,7 @@
 set -eu
 
 BUILD_PKGS="gcc make pkg-config libevent-dev libssl-dev libconfig-dev zlib1g-dev"
-TEST_PKGS="libcmocka-dev coturn openssl iproute2 procps valgrind"
+TEST_PKGS="libcmocka-dev coturn openssl iproute2 procps valgrind python3"
 
 case "${1:-build}" in
 build) want="$BUILD_PKGS" ;;

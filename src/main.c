@@ -27,13 +27,14 @@ run(const struct conf *c)
 		fprintf(stderr, "turnpike: log: %s\n", strerror(err));
 		return 2;
 	}
-	log_info("turnpike %s starting%s%s", TURNPIKE_VERSION,
-		 c->path ? ", config " : "", c->path ? c->path : "");
+	log_set_format(c->log_format);
+	log_event(LOG_LVL_INFO, "start", "version", TURNPIKE_VERSION,
+		  "config", c->path, NULL);
 	err = server_new(&srv, c);
 	if (err == 0)
 		err = server_run(srv);
 	server_free(srv);
-	log_info("stopped");
+	log_event(LOG_LVL_INFO, "stop", NULL);
 	log_close();
 	return err == 0 ? 0 : 1;
 }

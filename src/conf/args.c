@@ -49,6 +49,8 @@ static const struct flag flags[] = {
 		"stderr, syslog or file"),
 	KEYFLAG("log-file", "log-file", FM_SET, "PATH",
 		"file for log-target file"),
+	KEYFLAG("log-format", "log-format", FM_SET, "F",
+		"text or json (one object per line)"),
 	KEYFLAG("realm", "realm", FM_SET, "R", "long-term credential realm"),
 	KEYFLAG("user", "users", FM_APPEND, "NAME:PASSWORD",
 		"add a static user (repeat; visible in ps: prefer the file)"),

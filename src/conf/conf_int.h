@@ -53,6 +53,8 @@ int set_log_level(struct conf *, const struct conf_key *, const char *,
 		  char *, size_t);
 int set_log_target(struct conf *, const struct conf_key *, const char *,
 		   char *, size_t);
+int set_log_format(struct conf *, const struct conf_key *, const char *,
+		   char *, size_t);
 int set_path(struct conf *, const struct conf_key *, const char *,
 	     char *, size_t);
 int set_software(struct conf *, const struct conf_key *, const char *,

@@ -26,6 +26,7 @@ static const struct conf_key keys[] = {
 	STR_KEY("log-level", log_level, set_log_level),
 	STR_KEY("log-target", log_target, set_log_target),
 	STR_KEY("log-file", log_file, set_path),
+	STR_KEY("log-format", log_format, set_log_format),
 	STR_KEY("software", software, set_software),
 	STR_KEY("realm", realm, set_realm),
 	LIST_KEY("users", set_user, reset_users),

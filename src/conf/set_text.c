@@ -41,6 +41,18 @@ set_log_target(struct conf *c, const struct conf_key *k, const char *v,
 	return 0;
 }
 
+int
+set_log_format(struct conf *c, const struct conf_key *k, const char *v,
+	       char *why, size_t whylen)
+{
+	(void)k;
+	if (log_format_parse(v, &c->log_format) != 0) {
+		conf_errf(why, whylen, "'%.64s' is not one of text, json", v);
+		return EINVAL;
+	}
+	return 0;
+}
+
 /* log-file, users-file: a non-empty path. */
 int
 set_path(struct conf *c, const struct conf_key *k, const char *v,

@@ -68,7 +68,7 @@ struct server {
 	struct tcp_conn_list conns;
 	struct tcp_pipe_list pipes;
 	size_t nconns;
-	struct event *sig[3];
+	struct event *sig[4];
 	struct event *tick;               /* 1 s sweep of allocations */
 	struct auth *auth;
 };

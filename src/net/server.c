@@ -36,6 +36,14 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		log_info("SIGHUP: nothing to reload yet");
 		return;
 	}
+	if (sig == SIGUSR1) {             /* logrotate moved the file */
+		int err = log_reopen();
+
+		if (err != 0)
+			log_error("SIGUSR1: cannot reopen the log file: %s",
+				  strerror(err));
+		return;
+	}
 	log_info("signal %d: stopping", (int)sig);
 	event_base_loopexit(s->base, NULL);
 }
@@ -106,9 +114,9 @@ setup_core(struct server *s, const struct conf *conf)
 static int
 add_signals(struct server *s)
 {
-	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
+	static const int sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		s->sig[i] = evsignal_new(s->base, sigs[i], on_signal, s);
 		if (s->sig[i] == NULL || event_add(s->sig[i], NULL) != 0)
 			return ENOMEM;
@@ -190,7 +198,7 @@ server_free(struct server *s)
 		tcp_listener_free(s->tcp[i]);
 	for (size_t i = 0; i < s->nudp; i++)
 		udp_listener_free(s->udp[i]);
-	for (int i = 0; i < 3; i++)
+	for (size_t i = 0; i < sizeof(s->sig) / sizeof(*s->sig); i++)
 		if (s->sig[i] != NULL)
 			event_free(s->sig[i]);
 	if (s->base != NULL)

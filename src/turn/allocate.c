@@ -372,6 +372,6 @@ turn_allocate(struct turn_server *s, const struct turn_pkt *p,
 				 (uint16_t)(ntohs(a->relay[0].sa.sa_family == AF_INET ?
 				 a->relay[0].v4.sin_port : a->relay[0].v6.sin6_port) + 1));
 	s->stats.allocs_created++;
-	log_debug("allocation for user '%s' created", ar.user);
+	turn_log_alloc(a, "alloc.created", r.lifetime, NULL, NULL);
 	reply_success(s, p, m, &ar, a, token, failed);
 }

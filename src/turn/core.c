@@ -120,6 +120,7 @@ on_expired(struct alloc *a, void *arg)
 	struct turn_server *s = arg;
 
 	s->stats.allocs_expired++;
+	turn_log_alloc(a, "alloc.expired", 0, NULL, NULL);
 	close_relays(s, a);
 }
 
@@ -245,6 +246,8 @@ turn_conn_closed(struct turn_server *s, const struct turn_pkt *p)
 	a = alloc_find(s->allocs, &ft);
 	if (a != NULL && a->conn == p->conn) {
 		s->stats.allocs_deleted++;
+		turn_log_alloc(a, "alloc.deleted", 0, "reason",
+			       "connection closed");
 		turn_alloc_release(s, a);
 	}
 }

@@ -7,6 +7,7 @@
  * No malloc and no logging per packet: counters only.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -79,9 +80,12 @@ turn_peer_addr(struct turn_server *s, struct alloc *al,
 	s->stats.peer_denied++;
 	if (!al->denied_logged) {
 		al->denied_logged = true;
-		log_info("user '%s': peer %s refused (%s)", al->user,
+		char why[ADDR_STRLEN + 48];
+
+		snprintf(why, sizeof(why), "%s (%s)",
 			 addr_str((struct sockaddr *)peer, buf, sizeof(buf)),
 			 policy_verdict_name(v));
+		turn_log_alloc(al, "alloc.denied", 0, "peer", why);
 	}
 	return 403;
 }

@@ -31,10 +31,12 @@ turn_refresh(struct turn_server *s, const struct turn_pkt *p,
 		want = s->conf->max_lifetime;
 	if (want == 0) {
 		/* Deleted at once, whatever its state (§7.3). */
+		turn_log_alloc(a, "alloc.deleted", 0, "reason", "refresh 0");
 		turn_alloc_release(s, a);
 		s->stats.allocs_deleted++;
 	} else {
 		alloc_refresh(a, want, p->now_ms);
+		turn_log_alloc(a, "alloc.refreshed", want, NULL, NULL);
 	}
 	turn_reply_begin(&r, m, 200);
 	r.auth = &ar;

@@ -62,6 +62,9 @@ struct alloc *turn_alloc_of(struct turn_server *s, const struct turn_pkt *p,
 			    const struct auth_result *ar);
 /* Close the relays, release the ports, free the allocation. */
 void turn_alloc_release(struct turn_server *s, struct alloc *a);
+/* events.c: one lifecycle line (lifetime 0: not shown; key may be NULL) */
+void turn_log_alloc(const struct alloc *a, const char *event,
+		    uint32_t lifetime_s, const char *key, const char *val);
 uint64_t turn_rand(struct turn_server *s);
 int turn_family_index(int family);
 /* The address to advertise for a bound relay address (external-ip). */

@@ -1,16 +1,14 @@
 /**
  * @file log.c  Leveled logging to stderr (default), syslog or a file.
  *
- * A line looks like "2026-11-25T10:00:00.123 info: message" (local time,
- * milliseconds). Each line is formatted into one buffer and written with
- * one call, so lines from several processes sharing a file do not mix.
- * Control characters in the message are replaced by '?' so that text a
- * peer sent (a username, a SOFTWARE value) cannot forge log lines.
- * Not thread-safe: the server logs from its one event-loop thread.
+ * This file holds the sink (where lines go, which levels, which format);
+ * log_fmt.c formats the lines. Not thread-safe: the server logs from its
+ * event-loop thread.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -22,20 +20,28 @@
 struct log_sink {
 	enum log_target target;
 	enum log_level min;
+	enum log_format format;
 	FILE *fp;          /* LOG_TO_FILE: the open file */
+	char *path;        /* LOG_TO_FILE: its path, for log_reopen() */
 };
 
 /*
  * The process's log sink: one of the two permitted globals (with the
  * config). Written only by log_open()/log_close() at startup and exit.
  */
-static struct log_sink sink = { LOG_TO_STDERR, LOG_LVL_INFO, NULL };
+static struct log_sink sink = { LOG_TO_STDERR, LOG_LVL_INFO, LOG_FMT_TEXT,
+				NULL, NULL };
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERROR] = "error",
 	[LOG_LVL_WARN] = "warn",
 	[LOG_LVL_INFO] = "info",
 	[LOG_LVL_DEBUG] = "debug",
+};
+
+static const char *const format_names[] = {
+	[LOG_FMT_TEXT] = "text",
+	[LOG_FMT_JSON] = "json",
 };
 
 static const char *const target_names[] = {
@@ -80,6 +86,18 @@ log_target_parse(const char *s, enum log_target *out)
 	return EINVAL;
 }
 
+int
+log_format_parse(const char *s, enum log_format *out)
+{
+	for (size_t i = 0; s != NULL && i < 2; i++) {
+		if (strcmp(s, format_names[i]) == 0) {
+			*out = (enum log_format)i;
+			return 0;
+		}
+	}
+	return EINVAL;
+}
+
 const char *
 log_target_name(enum log_target t)
 {
@@ -114,15 +132,50 @@ log_open(enum log_target t, enum log_level min, const char *path)
 
 	if ((unsigned)t > LOG_TO_FILE || (unsigned)min > LOG_LVL_DEBUG)
 		return EINVAL;
+	char *dup = NULL;
+
 	if (t == LOG_TO_FILE && (err = open_file(path, &fp)) != 0)
 		return err;
+	if (t == LOG_TO_FILE && (dup = strdup(path)) == NULL) {
+		fclose(fp);
+		return ENOMEM;
+	}
 	log_close();
 	if (t == LOG_TO_SYSLOG)
 		openlog("turnpike", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	sink.target = t;
 	sink.min = min;
 	sink.fp = fp;
+	sink.path = dup;
 	return 0;
+}
+
+/* SIGUSR1 (logrotate): the file was moved away; open the path anew. */
+int
+log_reopen(void)
+{
+	FILE *fp;
+	int err;
+
+	if (sink.target != LOG_TO_FILE || sink.path == NULL)
+		return 0;
+	if ((err = open_file(sink.path, &fp)) != 0)
+		return err;
+	fclose(sink.fp);
+	sink.fp = fp;
+	return 0;
+}
+
+void
+log_set_format(enum log_format f)
+{
+	sink.format = f;
+}
+
+void
+log_set_level(enum log_level l)
+{
+	sink.min = l;
 }
 
 void
@@ -132,40 +185,18 @@ log_close(void)
 		fclose(sink.fp);
 	else if (sink.target == LOG_TO_SYSLOG)
 		closelog();
+	free(sink.path);
 	sink.target = LOG_TO_STDERR;
 	sink.min = LOG_LVL_INFO;
+	sink.format = LOG_FMT_TEXT;
 	sink.fp = NULL;
+	sink.path = NULL;
 }
 
 bool
 log_enabled(enum log_level l)
 {
 	return l <= sink.min;
-}
-
-/* "2026-11-25T10:00:00.123" into buf; "" if the clock fails. */
-static void
-timestamp(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	char sec[32];
-
-	buf[0] = '\0';
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
-	    localtime_r(&ts.tv_sec, &tm) == NULL ||
-	    strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		return;
-	snprintf(buf, len, "%s.%03ld", sec, ts.tv_nsec / 1000000L);
-}
-
-static void
-sanitize(char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-	}
 }
 
 static int
@@ -179,29 +210,30 @@ syslog_prio(enum log_level l)
 	}
 }
 
-void
-log_msg(enum log_level l, const char *fmt, ...)
+/* The formatter's view of the sink (log_fmt.c). */
+enum log_format
+log_sink_format(void)
 {
-	char msg[LOG_LINE_MAX], ts[48], line[LOG_LINE_MAX + 64];
-	va_list ap;
-	FILE *fp;
-	int n;
+	return sink.format;
+}
 
-	if (!log_enabled(l) || fmt == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	sanitize(msg);
+bool
+log_sink_is_syslog(void)
+{
+	return sink.target == LOG_TO_SYSLOG;
+}
+
+void
+log_sink_write(enum log_level l, const char *line, size_t len)
+{
+	FILE *fp;
+
 	if (sink.target == LOG_TO_SYSLOG) {
-		syslog(syslog_prio(l), "%s", msg);
+		syslog(syslog_prio(l), "%.*s", (int)len, line);
 		return;
 	}
 	fp = (sink.target == LOG_TO_FILE && sink.fp) ? sink.fp : stderr;
-	timestamp(ts, sizeof(ts));
-	n = snprintf(line, sizeof(line), "%s %s: %s\n", ts, log_level_name(l),
-		     msg);
-	if (n > 0)
-		fwrite(line, 1, strlen(line), fp);
+	fwrite(line, 1, len, fp);
+	fputc('\n', fp);
 	fflush(fp);
 }

@@ -238,6 +238,80 @@ test_syslog_smoke(void **state)
 	log_close();
 }
 
+static void
+test_events_text(void **state)
+{
+	struct tmp *t = *state;
+	char *out;
+
+	assert_int_equal(log_open(LOG_TO_FILE, LOG_LVL_INFO, t->path), 0);
+	log_event(LOG_LVL_INFO, "alloc.created", "client", "192.0.2.1:5000",
+		  "user", "al ice", "skipped", NULL, "empty", "", NULL);
+	log_event(LOG_LVL_DEBUG, "not.shown", "k", "v", NULL);
+	log_close();
+	out = slurp(t->path);
+	assert_int_equal(count_lines(out), 1);
+	assert_line(out, 0, "info: alloc\\.created client=192\\.0\\.2\\.1:5000 "
+		    "user=\"al ice\" empty=\"\"");
+	free(out);
+}
+
+/* JSON lines: one object each, escaped, UTC time with Z. */
+static void
+test_json(void **state)
+{
+	struct tmp *t = *state;
+	char *out;
+	regex_t re;
+
+	assert_int_equal(log_open(LOG_TO_FILE, LOG_LVL_INFO, t->path), 0);
+	log_set_format(LOG_FMT_JSON);
+	log_info("plain \"quoted\" %s", "x\n\\y");
+	log_event(LOG_LVL_WARN, "peer.denied", "user", "a\"b\x01", NULL);
+	log_close();
+	out = slurp(t->path);
+	assert_int_equal(count_lines(out), 2);
+	assert_int_equal(regcomp(&re, "^\\{\"time\":\"[0-9]{4}-[0-9]{2}-[0-9]{2}T"
+				 "[0-9:]{8}\\.[0-9]{3}Z\",\"level\":\"info\","
+				 "\"event\":\"message\",\"msg\":\"plain "
+				 "\\\\\"quoted\\\\\" x\\\\u000a\\\\\\\\y\"\\}\n"
+				 "\\{\"time\":\"[^\"]+\",\"level\":\"warn\","
+				 "\"event\":\"peer.denied\",\"user\":"
+				 "\"a\\\\\"b\\\\u0001\"\\}\n$",
+				 REG_EXTENDED | REG_NOSUB), 0);
+	if (regexec(&re, out, 0, NULL, 0) != 0)
+		fail_msg("not the JSON expected: %s", out);
+	regfree(&re);
+	free(out);
+}
+
+/* logrotate: the file is renamed, SIGUSR1 → log_reopen() → new file. */
+static void
+test_reopen(void **state)
+{
+	struct tmp *t = *state;
+	char moved[80], *out;
+
+	snprintf(moved, sizeof(moved), "%s.1", t->path);
+	assert_int_equal(log_open(LOG_TO_FILE, LOG_LVL_INFO, t->path), 0);
+	log_info("before");
+	assert_int_equal(rename(t->path, moved), 0);
+	log_info("still old");
+	assert_int_equal(log_reopen(), 0);
+	log_info("after");
+	log_close();
+	out = slurp(moved);
+	assert_int_equal(count_lines(out), 2);
+	assert_line(out, 1, "info: still old");
+	free(out);
+	out = slurp(t->path);
+	assert_int_equal(count_lines(out), 1);
+	assert_line(out, 0, "info: after");
+	free(out);
+	unlink(moved);
+	assert_int_equal(log_reopen(), 0);   /* stderr: nothing to do */
+}
+
 int
 main(void)
 {
@@ -250,6 +324,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sanitize_and_truncate,
 						setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_open_errors,
+						setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_events_text,
+						setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_json,
+						setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_reopen,
 						setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_close_resets),
 		cmocka_unit_test(test_syslog_smoke),
