@@ -38,7 +38,7 @@ ifneq ($(BUILD),build)
 BIN := $(BUILD)/bin/turnpike
 endif
 
-.PHONY: all run check deps test-deps tests asan fuzz fuzz-build clean lint format-check
+.PHONY: all run check deps test-deps tests asan fuzz fuzz-build clean lint format-check install
 
 all: $(BIN)
 
@@ -112,6 +112,26 @@ lint:
 	@! grep -nE '#include <event2/|[^_a-z](socket|bind|sendto|recvfrom|recvmsg|sendmsg|time|clock_gettime|gettimeofday)[ ]*\(' \
 	  $$(find $(PURE) -name '*.c') || { echo "lint: pure modules must not do I/O or read clocks"; exit 1; }
 	@echo "lint: ok"
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the binary, the man
+# page, the systemd unit, the demo page, and the config (never replaced).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DATADIR    ?= $(PREFIX)/share/turnpike
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/turnpike $(DESTDIR)$(DATADIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/turnpike
+	install -m 0644 docs/turnpike.8 $(DESTDIR)$(MANDIR)/man8/turnpike.8
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	  etc/turnpike.service > $(DESTDIR)$(UNITDIR)/turnpike.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/turnpike.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/turnpike/turnpike.conf ] || \
+	  install -m 0640 etc/turnpike.conf $(DESTDIR)$(SYSCONFDIR)/turnpike/turnpike.conf
+	if [ -d www ]; then cp -R www $(DESTDIR)$(DATADIR)/; fi
 
 clean:
 	rm -rf build build-asan build-fuzz bin

@@ -49,6 +49,11 @@ struct conf {
 	char *log_file;                   /* for LOG_TO_FILE */
 	enum log_format log_format;       /* default text */
 
+	/* process */
+	char *proc_user;                  /* drop root to this user; NULL = stay */
+	char *proc_group;                 /* and group (default: the user's) */
+	char *pidfile;                    /* NULL = none */
+
 	char *software;                   /* SOFTWARE value; NULL = off (default) */
 
 	/* TURN auth */

@@ -7,14 +7,39 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
+#include "proc.h"
 #include "server.h"
 #include "version.h"
 
 /* The one process-wide config (with the log sink, the only globals). */
 static struct conf g_conf;
+
+/* Ports bound and keys read: the pid file, then give up root. */
+static int
+start_process(const struct conf *c)
+{
+	char why[256] = "";
+	int err;
+
+	if (c->pidfile != NULL && (err = proc_write_pidfile(c->pidfile)) != 0) {
+		log_error("pidfile %s: %s", c->pidfile, strerror(err));
+		return err;
+	}
+	err = proc_drop_privileges(c->proc_user, c->proc_group, why,
+				   sizeof(why));
+	if (err != 0) {
+		log_error("%s: refusing to run", why);
+		return err;
+	}
+	if (c->proc_user != NULL)
+		log_event(LOG_LVL_INFO, "privileges-dropped", "user",
+			  c->proc_user, "group", c->proc_group, NULL);
+	return 0;
+}
 
 static int
 run(const struct conf *c)
@@ -32,8 +57,15 @@ run(const struct conf *c)
 		  "config", c->path, NULL);
 	err = server_new(&srv, c);
 	if (err == 0)
+		err = start_process(c);
+	if (err == 0) {
+		proc_notify("READY=1");
 		err = server_run(srv);
+		proc_notify("STOPPING=1");
+	}
 	server_free(srv);
+	if (c->pidfile != NULL)
+		unlink(c->pidfile);       /* may fail once we are not root */
 	log_event(LOG_LVL_INFO, "stop", NULL);
 	log_close();
 	return err == 0 ? 0 : 1;

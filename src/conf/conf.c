@@ -68,6 +68,9 @@ conf_free(struct conf *c)
 	conf_str_free(c->software);
 	conf_str_free(c->realm);
 	free(c->users_file);
+	free(c->proc_user);
+	free(c->proc_group);
+	free(c->pidfile);
 	reset_users(c);
 	reset_secrets(c);
 	conf_defaults(c);
