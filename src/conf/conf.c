@@ -53,6 +53,7 @@ conf_defaults(struct conf *c)
 	c->user_quota = 32;
 	c->total_quota = 0;
 	c->max_permissions = 64;
+	http_conf_defaults(c);
 }
 
 void
@@ -67,6 +68,7 @@ conf_free(struct conf *c)
 	free(c->users_file);
 	reset_users(c);
 	reset_secrets(c);
+	http_conf_free(c);
 	conf_defaults(c);
 }
 
