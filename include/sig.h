@@ -99,6 +99,10 @@ void sig_closed(struct sig *s, struct sig_conn *c);
 /** Idle timeouts and the end of grace periods: call about every second. */
 void sig_tick(struct sig *s);
 
+/** Whether ip may get one more credential now (join-rate per minute,
+ *  shared by joins and /api/ice-servers); takes one if so. */
+bool sig_issue_allowed(struct sig *s, const char *ip);
+
 size_t sig_nconns(const struct sig *s);
 size_t sig_nrooms(const struct sig *s);
 size_t sig_nsessions(const struct sig *s);

@@ -79,6 +79,12 @@ sig_join_allowed(struct sig *s, const char *ip)
 			   s->lim.join_rate);
 }
 
+bool
+sig_issue_allowed(struct sig *s, const char *ip)
+{
+	return sig_join_allowed(s, ip);
+}
+
 static void
 ticket_mac(const char *secret, const char *room, const char *name,
 	   const char *expiry, char hex[65])
