@@ -68,6 +68,7 @@ sig_free(struct sig *s)
 		TAILQ_REMOVE(&s->conns, c, link);
 		free(c);
 	}
+	room_free_all(s);
 	free(s->ips);
 	free(s);
 }

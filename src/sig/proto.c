@@ -164,7 +164,7 @@ static void
 on_join(struct sig *s, struct sig_conn *c, json_t *m)
 {
 	struct join_req j = { 0 };
-	struct sig_session *p = NULL;
+	struct sig_session *p = NULL, *fresh = NULL;
 	struct sig_room *r = NULL;
 	const char *err = join_check(s, c, &j, m);
 
@@ -174,14 +174,14 @@ on_join(struct sig *s, struct sig_conn *c, json_t *m)
 		p = NULL;       /* a token for another room: a new identity */
 	if (err == NULL && p != NULL)
 		take_over(s, p);
+	if (err == NULL && p == NULL && (p = fresh = session_new(s)) == NULL)
+		err = "server-error";
 	if (err == NULL)
-		err = join_room(s, &j, p != NULL, &r);
+		err = join_room(s, &j, fresh == NULL, &r);
 	if (err != NULL) {
+		if (fresh != NULL)
+			session_free(s, fresh);
 		sig_error(s, c, err, "join", "join refused");
-		return;
-	}
-	if (p == NULL && (p = session_new(s)) == NULL) {
-		sig_error(s, c, "server-error", "join", "out of memory");
 		return;
 	}
 	snprintf(p->name, sizeof(p->name), "%s", j.name);
@@ -190,7 +190,7 @@ on_join(struct sig *s, struct sig_conn *c, json_t *m)
 	p->conn = c;
 	c->sess = p;
 	room_add(s, r, p);
-	welcome(s, c, p, j.token != NULL && strcmp(j.token, p->token) == 0);
+	welcome(s, c, p, fresh == NULL);
 }
 
 static void

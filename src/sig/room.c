@@ -76,6 +76,15 @@ room_delete(struct sig *s, struct sig_room *r)
 	free(r);
 }
 
+void
+room_free_all(struct sig *s)
+{
+	struct sig_room *r;
+
+	while ((r = TAILQ_FIRST(&s->rooms)) != NULL)
+		room_delete(s, r);
+}
+
 json_t *
 peer_json(const struct sig_session *p)
 {

@@ -89,6 +89,7 @@ struct sig_room *room_find(struct sig *s, const char *name);
 struct sig_room *room_create(struct sig *s, const char *name,
 			     const char *password);
 bool room_password_ok(const struct sig_room *r, const char *password);
+void room_free_all(struct sig *s);
 void room_add(struct sig *s, struct sig_room *r, struct sig_session *p);
 void room_remove(struct sig *s, struct sig_session *p);
 struct sig_session *room_peer(const struct sig_room *r, const char *id);

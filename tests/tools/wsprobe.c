@@ -14,7 +14,8 @@
  * Commands (NAME: a connection, up to 8):
  *   open NAME [ORIGIN]      handshake on GET /ws (Origin header if given)
  *   send NAME TEXT          a masked text frame; {{X}} becomes X's peer id
- *                           (from the last welcome X received)
+ *                           and {{X.token}} its session token (from the
+ *                           last welcome X received)
  *   frag NAME TEXT          the same text as two fragments
  *   binary NAME TEXT        a binary frame
  *   unmasked NAME TEXT      an unmasked text frame (a protocol error)
@@ -47,7 +48,7 @@
 struct wconn {
 	char name[16];
 	int fd;
-	char id[64];
+	char id[64], token[64];
 	uint8_t *buf;
 	size_t len, cap;
 };
@@ -210,6 +211,11 @@ note_welcome(struct wconn *c, const char *text)
 		return;
 	p += 6;
 	snprintf(c->id, sizeof(c->id), "%.*s", (int)strcspn(p, "\""), p);
+	if ((p = strstr(text, "\"token\":\"")) != NULL) {
+		p += 9;
+		snprintf(c->token, sizeof(c->token), "%.*s",
+			 (int)strcspn(p, "\""), p);
+	}
 }
 
 /* Print frames until one matches; want NULL: a close frame or EOF. */
@@ -286,7 +292,7 @@ do_open(struct wconn *c, const char *origin)
 	consume(c, (size_t)(end + 4 - (char *)c->buf));
 }
 
-/* {{X}} -> X's id */
+/* {{X}} -> X's id, {{X.token}} -> its session token */
 static void
 substitute(const char *in, char *out, size_t cap)
 {
@@ -296,14 +302,17 @@ substitute(const char *in, char *out, size_t cap)
 		const char *end;
 
 		if (strncmp(in, "{{", 2) == 0 && (end = strstr(in, "}}"))) {
-			char name[16];
+			char name[16], *dot;
 			struct wconn *c;
 
 			snprintf(name, sizeof(name), "%.*s",
 				 (int)(end - in - 2), in + 2);
+			if ((dot = strchr(name, '.')) != NULL)
+				*dot = '\0';
 			c = conn_named(name);
 			o += (size_t)snprintf(out + o, cap - o, "%s",
-					      c ? c->id : "");
+					      c == NULL ? "" : dot ? c->token :
+					      c->id);
 			in = end + 2;
 			continue;
 		}
