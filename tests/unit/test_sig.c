@@ -448,7 +448,7 @@ test_join_errors(void **state)
 	json_decref(w);
 	/* max 4 rooms: pw + 3 more */
 	for (int i = 0; i < 3; i++) {
-		char room[8];
+		char room[16];
 
 		snprintf(room, sizeof(room), "x%d", i);
 		json_decref(join(4 + i, room, "n"));
