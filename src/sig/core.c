@@ -59,11 +59,8 @@ sig_free(struct sig *s)
 
 	if (s == NULL)
 		return;
-	while ((p = TAILQ_FIRST(&s->sessions)) != NULL) {
-		if (p->r != NULL)
-			room_remove(s, p);
-		session_free(s, p);
-	}
+	while ((p = TAILQ_FIRST(&s->sessions)) != NULL)
+		session_free(s, p);     /* no peer-left: nobody is told */
 	while ((c = TAILQ_FIRST(&s->conns)) != NULL) {
 		TAILQ_REMOVE(&s->conns, c, link);
 		free(c);
