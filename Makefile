@@ -8,14 +8,16 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libevent libconfig openssl zlib
+PKGS    := libevent libconfig openssl zlib jansson
 SAN     ?=
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wformat=2 -Wno-format-nonliteral
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) -std=c17 $(WARN) -D_GNU_SOURCE -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent -lconfig -lssl -lcrypto -lz)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent -lconfig -lssl -lcrypto -lz -ljansson)
+# Debian's libwslay-dev ships no .pc file
+LDLIBS  += -lwslay
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -107,7 +109,8 @@ fuzz: fuzz-build
 	done
 
 # The pure modules never touch sockets, libevent or the clock.
-PURE := src/stun src/turn src/alloc src/auth
+PURE := src/stun src/turn src/alloc src/auth src/sig src/http/parse.c \
+        src/http/util.c src/http/ws_hs.c
 lint:
 	@! grep -nE '#include <event2/|[^_a-z](socket|bind|sendto|recvfrom|recvmsg|sendmsg|time|clock_gettime|gettimeofday)[ ]*\(' \
 	  $$(find $(PURE) -name '*.c') || { echo "lint: pure modules must not do I/O or read clocks"; exit 1; }

@@ -23,6 +23,7 @@
 #define CONF_MAX_SECRETS  8
 #define CONF_MAX_CIDRS    64
 #define CONF_MAX_RELAY_IP 8
+#define CONF_MAX_ORIGINS  16
 
 /* A static long-term credential user (RFC 8489 §9.2). */
 struct conf_user {
@@ -94,6 +95,29 @@ struct conf {
 					     without an allocation; default 30 */
 	unsigned max_conns;               /* all TCP/TLS connections, default 4096 */
 	unsigned max_conns_per_ip;        /* per source IP, default 64; 0 = none */
+	/* HTTP listener and signaling (docs/signaling.md) */
+	struct sockaddr_storage http_listen[CONF_MAX_LISTEN]; /* none: off */
+	size_t nhttp_listen;
+	bool http_listen_default;         /* still the built-in 0.0.0.0:8080:
+					     a failed bind only warns */
+	char *www_dir;                    /* static files; NULL = "www" */
+	char *api_key;                    /* /api/ice-servers; NULL = 404 */
+	char *allowed_origins[CONF_MAX_ORIGINS]; /* none: same host only */
+	size_t norigins;
+	char *public_host;                /* host of stun:/turn: URLs; NULL =
+					     external-ip, else listen, else
+					     the HTTP Host */
+	char *join_secret;                /* NULL: anyone may join (demo) */
+	unsigned room_capacity;           /* peers per room, default 6 */
+	unsigned max_rooms;               /* default 1000 */
+	unsigned max_sig_conns;           /* WebSocket connections, 1000 */
+	unsigned chat_history;            /* messages kept per room, 50 */
+	unsigned sig_max_message;         /* bytes, default 65536 */
+	unsigned sig_rate;                /* messages/s per connection, 20 */
+	unsigned sig_idle;                /* seconds without a message, 60 */
+	unsigned sig_grace;               /* seconds a session survives, 30 */
+	unsigned ice_ttl;                 /* REST credential lifetime, 3600 */
+	unsigned join_rate;               /* joins per minute per IP, 30 */
 };
 
 /** What the caller should do after conf_parse_args(). */

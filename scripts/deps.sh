@@ -6,7 +6,8 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 
-BUILD_PKGS="gcc make pkg-config libevent-dev libssl-dev libconfig-dev zlib1g-dev"
+BUILD_PKGS="gcc make pkg-config libevent-dev libssl-dev libconfig-dev zlib1g-dev\
+	libjansson-dev libwslay-dev"
 TEST_PKGS="libcmocka-dev coturn openssl iproute2 procps valgrind python3"
 
 case "${1:-build}" in

@@ -56,6 +56,7 @@ conf_defaults(struct conf *c)
 	c->tcp_idle_timeout = 30;
 	c->max_conns = 4096;
 	c->max_conns_per_ip = 64;
+	http_conf_defaults(c);
 }
 
 void
@@ -73,6 +74,7 @@ conf_free(struct conf *c)
 	free(c->pidfile);
 	reset_users(c);
 	reset_secrets(c);
+	http_conf_free(c);
 	conf_defaults(c);
 }
 

@@ -82,6 +82,20 @@ int set_external_ip(struct conf *, const struct conf_key *, const char *,
 		    char *, size_t);
 void reset_external_ip(struct conf *);
 
+/* set_http.c: the HTTP listener and signaling keys */
+int set_http_listen(struct conf *, const struct conf_key *, const char *,
+		    char *, size_t);
+void reset_http_listen(struct conf *);
+int set_origin(struct conf *, const struct conf_key *, const char *,
+	       char *, size_t);
+void reset_origins(struct conf *);
+int set_public_host(struct conf *, const struct conf_key *, const char *,
+		    char *, size_t);
+int set_secret_text(struct conf *, const struct conf_key *, const char *,
+		    char *, size_t);
+void http_conf_defaults(struct conf *c);
+void http_conf_free(struct conf *c);
+
 /** The row for name, or NULL. */
 const struct conf_key *conf_key_find(const char *name);
 /** The i-th key of the table, NULL past the end (env.c walks them). */

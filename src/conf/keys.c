@@ -3,7 +3,7 @@
  * static_configs[] idea): one row per key with its kind, its bounds or its
  * setter. conf.c walks a libconfig tree through this table and args.c maps
  * flags onto the same rows, so a value means the same in both places.
- * The setters live in set_text.c and set_addr.c.
+ * The setters live in set_text.c, set_addr.c and set_http.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -50,6 +50,22 @@ static const struct conf_key keys[] = {
 	INT_KEY("tcp-idle-timeout", tcp_idle_timeout, 1, DAY),
 	INT_KEY("max-conns", max_conns, 1, QUOTA_MAX),
 	INT_KEY("max-conns-per-ip", max_conns_per_ip, 0, QUOTA_MAX),
+	LIST_KEY("http-listen", set_http_listen, reset_http_listen),
+	STR_KEY("www-dir", www_dir, set_path),
+	STR_KEY("api-key", api_key, set_secret_text),
+	LIST_KEY("allowed-origins", set_origin, reset_origins),
+	STR_KEY("public-host", public_host, set_public_host),
+	STR_KEY("join-secret", join_secret, set_secret_text),
+	INT_KEY("room-capacity", room_capacity, 2, 64),
+	INT_KEY("max-rooms", max_rooms, 1, QUOTA_MAX),
+	INT_KEY("max-sig-conns", max_sig_conns, 1, QUOTA_MAX),
+	INT_KEY("chat-history", chat_history, 0, 1000),
+	INT_KEY("sig-max-message", sig_max_message, 1024, 1048576),
+	INT_KEY("sig-rate", sig_rate, 1, 10000),
+	INT_KEY("sig-idle", sig_idle, 5, DAY),
+	INT_KEY("sig-grace", sig_grace, 0, 3600),
+	INT_KEY("ice-ttl", ice_ttl, 60, DAY),
+	INT_KEY("join-rate", join_rate, 1, 100000),
 };
 
 const struct conf_key *

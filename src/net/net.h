@@ -71,6 +71,7 @@ struct server {
 	struct event *sig[4];
 	struct event *tick;               /* 1 s sweep of allocations */
 	struct auth *auth;
+	struct httpd *http;               /* HTTP listener and signaling */
 };
 
 /* sock.c */

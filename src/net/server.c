@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "auth.h"
+#include "httpd.h"
 #include "log.h"
 #include "net.h"
 #include "server.h"
@@ -163,6 +164,8 @@ server_new(struct server **out, const struct conf *conf)
 		err = EADDRNOTAVAIL;
 		goto fail;
 	}
+	if ((err = httpd_new(&s->http, s->base, conf)) != 0)
+		goto fail;
 	signal(SIGPIPE, SIG_IGN);
 	sock_warn_port_range(conf->relay_port_min, conf->relay_port_max);
 	*out = s;
@@ -189,6 +192,7 @@ server_free(struct server *s)
 		return;
 	while ((c = TAILQ_FIRST(&s->conns)) != NULL)
 		tcp_conn_free(c);
+	httpd_free(s->http);
 	turn_server_fini(&s->core);
 	tcp_pipes_free(s);
 	auth_free(s->auth);

@@ -6,6 +6,9 @@ TURNPIKE=${TURNPIKE:-bin/turnpike}
 TOOLS=${TOOLS:-build/tools}
 PROBE=$TOOLS/stunprobe
 T_N=0 T_FAIL=0
+# The HTTP listener defaults to 0.0.0.0:8080: tests stay on loopback, so
+# it is off unless a test asks for it (test_sig.sh unsets this).
+export TURNPIKE_HTTP_LISTEN=off
 WORK=$(mktemp -d /tmp/turnpike-integ.XXXXXX)
 SERVER_PID=""
 

@@ -584,6 +584,69 @@ test_cli_errors(void **state)
 	conf_free(&c);
 }
 
+/* The HTTP listener and signaling keys (set_http.c). */
+static void
+test_http_keys(void **state)
+{
+	struct conf c;
+	enum conf_action act;
+	char out[2048], err[256], buf[ADDR_STRLEN];
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(c.nhttp_listen, 1);
+	assert_true(c.http_listen_default);
+	assert_string_equal(str_of(&c.http_listen[0], buf), "0.0.0.0:8080");
+	assert_int_equal(c.room_capacity, 6);
+	assert_null(c.api_key);
+	conf_free(&c);
+	assert_int_equal(load(&c, "http-listen = ( \"127.0.0.1:9000\", "
+			      "\"::1\" );\nwww-dir = \"/srv/www\";\n"
+			      "api-key = \"k3y\";\njoin-secret = \"js\";\n"
+			      "allowed-origins = ( \"https://a.example\", "
+			      "\"*\" );\npublic-host = \"turn.example\";\n"
+			      "room-capacity = 3;\nsig-grace = 0;\n",
+			      err, sizeof(err)), 0);
+	assert_int_equal(c.nhttp_listen, 2);
+	assert_false(c.http_listen_default);
+	assert_string_equal(str_of(&c.http_listen[1], buf), "[::1]:8080");
+	assert_string_equal(c.www_dir, "/srv/www");
+	assert_string_equal(c.api_key, "k3y");
+	assert_string_equal(c.join_secret, "js");
+	assert_int_equal(c.norigins, 2);
+	assert_string_equal(c.public_host, "turn.example");
+	assert_int_equal(c.room_capacity, 3);
+	assert_int_equal(c.sig_grace, 0);
+	conf_free(&c);
+	assert_int_equal(load(&c, "http-listen = ();", err, sizeof(err)), 0);
+	assert_int_equal(c.nhttp_listen, 0);
+	conf_free(&c);
+	assert_int_equal(load(&c, "allowed-origins = \"evil\";", err,
+			      sizeof(err)), EINVAL);
+	conf_free(&c);
+	assert_int_equal(load(&c, "api-key = \"has space\";", err,
+			      sizeof(err)), EINVAL);
+	assert_null(strstr(err, "has space"));
+	conf_free(&c);
+	assert_int_equal(load(&c, "room-capacity = 1;", err, sizeof(err)),
+			 EINVAL);
+	conf_free(&c);
+	assert_int_equal(load(&c, "public-host = \"a/b\";", err,
+			      sizeof(err)), EINVAL);
+	conf_free(&c);
+	assert_int_equal(parse(&c, &act, out, sizeof(out), err, sizeof(err),
+			       "--http-listen", "127.0.0.1:8081",
+			       "--http-listen", "127.0.0.1:8082",
+			       "--www-dir", "w", NULL), 0);
+	assert_int_equal(c.nhttp_listen, 2);
+	assert_string_equal(c.www_dir, "w");
+	conf_free(&c);
+	assert_int_equal(parse(&c, &act, out, sizeof(out), err, sizeof(err),
+			       "--http-listen", "off", NULL), 0);
+	assert_int_equal(c.nhttp_listen, 0);
+	conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -599,6 +662,7 @@ main(void)
 		cmocka_unit_test(test_cli_precedence),
 		cmocka_unit_test(test_cli_actions),
 		cmocka_unit_test(test_cli_errors),
+		cmocka_unit_test(test_http_keys),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

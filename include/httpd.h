@@ -1,0 +1,31 @@
+/**
+ * @file httpd.h  The HTTP listener of the daemon, in its event loop: the
+ * static files of www-dir (the demo page), GET /healthz, GET
+ * /api/ice-servers and the signaling WebSocket GET /ws (docs/signaling.md).
+ *
+ * HTTPS is not here yet: the TLS work adds it by wrapping each accepted
+ * socket in an OpenSSL bufferevent (see httpd_accept_hook in
+ * src/http/server.c); everything above the bufferevent stays the same.
+ */
+#ifndef TURNPIKE_HTTPD_H
+#define TURNPIKE_HTTPD_H
+
+#include <event2/event.h>
+
+#include "conf.h"
+
+struct httpd;
+
+/**
+ * Bind every http-listen address of conf (which must outlive it) on base.
+ * With no address the listener is off (*out is still a valid, idle
+ * httpd). A failed bind is fatal, except for the built-in default
+ * address, which only warns (so a busy port 8080 does not stop TURN).
+ * @return 0 or an errno; a message has been logged.
+ */
+int httpd_new(struct httpd **out, struct event_base *base,
+	      const struct conf *conf);
+/** Close listeners and connections. NULL is fine. */
+void httpd_free(struct httpd *h);
+
+#endif

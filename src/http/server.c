@@ -1,0 +1,301 @@
+/**
+ * @file server.c  The HTTP listener: evconnlistener + one bufferevent per
+ * connection. A connection reads one request head (at most HTTP_HEAD_MAX
+ * bytes within HTTPD_HEAD_TIMEOUT_S), answers it and closes
+ * ("Connection: close": no keep-alive, no pipelining), or becomes a
+ * WebSocket (ws.c). libevent's evhttp cannot hand its connection over to
+ * a WebSocket, hence this small server around the pure parser.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "httpd_int.h"
+#include "log.h"
+
+void
+hconn_free(struct hconn *c)
+{
+	struct httpd *h = c->h;
+
+	ws_conn_free(c);
+	if (c->service != NULL)
+		event_free(c->service);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	TAILQ_REMOVE(&h->conns, c, link);
+	h->nconns--;
+	free(c);
+}
+
+/* Stop reading; free once what is queued has been written. */
+void
+hconn_closing(struct hconn *c)
+{
+	struct timeval wt = { HTTPD_WRITE_TIMEOUT_S, 0 };
+
+	c->state = HC_CLOSING;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_set_timeouts(c->bev, NULL, &wt);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		event_active(c->service, EV_TIMEOUT, 0);
+}
+
+void
+hconn_respond(struct hconn *c, const struct http_req *r, int status,
+	      const char *ctype, const char *body, size_t len,
+	      const char *extra)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+			    "Content-Length: %zu\r\nConnection: close\r\n"
+			    "X-Content-Type-Options: nosniff\r\n"
+			    "Cache-Control: no-store\r\n%s\r\n", status,
+			    http_reason(status), ctype, len,
+			    extra ? extra : "");
+	if (body != NULL && (r == NULL || r->method != HTTP_HEAD))
+		evbuffer_add(out, body, len);
+	log_debug("http %s %s %s: %d", c->ip, r ? r->path : "-",
+		  r && r->method == HTTP_HEAD ? "HEAD" : "GET", status);
+	hconn_closing(c);
+}
+
+static void
+respond_error(struct hconn *c, const struct http_req *r, int status)
+{
+	char body[96];
+	int n = snprintf(body, sizeof(body), "%d %s\n", status,
+			 http_reason(status));
+
+	hconn_respond(c, r, status, "text/plain; charset=utf-8", body,
+		      (size_t)n, status == 405 ? "Allow: GET, HEAD\r\n" : NULL);
+}
+
+/* The head, once complete: parse and route (or refuse). */
+static void
+read_head(struct hconn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t len = evbuffer_get_length(in), hl = 0;
+	size_t n = len < HTTP_HEAD_MAX ? len : HTTP_HEAD_MAX;
+	uint8_t *data = evbuffer_pullup(in, (ev_ssize_t)n);
+	struct http_req *r;
+	int st;
+
+	st = http_head_len(data, n, &hl);
+	if (st == EAGAIN)
+		return;
+	if (st == EMSGSIZE) {
+		respond_error(c, NULL, 431);
+		return;
+	}
+	if ((r = malloc(sizeof(*r))) == NULL) {
+		respond_error(c, NULL, 500);
+		return;
+	}
+	st = http_parse(r, data, hl);
+	evbuffer_drain(in, hl);
+	if (st != 0)
+		respond_error(c, st == 400 ? NULL : r, st);
+	else
+		route_request(c, r);
+	free(r);
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct hconn *c = arg;
+
+	if (c->state == HC_HEAD)
+		read_head(c);
+	else if (c->state == HC_WS)
+		ws_on_read(c);
+	else
+		evbuffer_drain(bufferevent_get_input(bev), SIZE_MAX);
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	struct hconn *c = arg;
+
+	(void)bev;
+	if (c->state == HC_CLOSING)
+		hconn_free(c);
+	else if (c->state == HC_WS)
+		ws_service(c);
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct hconn *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_TIMEOUT && c->state == HC_HEAD) {
+		respond_error(c, NULL, 408);
+		return;
+	}
+	hconn_free(c);      /* EOF, error, or a write timeout */
+}
+
+/* Deferred work: a WebSocket to service, or a closed one to free. */
+static void
+on_service(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *c = arg;
+
+	(void)fd; (void)what;
+	if (c->state == HC_CLOSING &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		hconn_free(c);
+	else if (c->state == HC_WS)
+		ws_service(c);
+}
+
+/*
+ * The place for HTTPS: wrap fd in bufferevent_openssl_socket_new() when
+ * the listener has a certificate (the TLS work of another branch).
+ */
+static struct bufferevent *
+httpd_accept_hook(struct httpd *h, evutil_socket_t fd)
+{
+	return bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
+}
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+	  int salen, void *arg)
+{
+	struct httpd *h = arg;
+	struct timeval rt = { HTTPD_HEAD_TIMEOUT_S, 0 };
+	struct hconn *c;
+
+	(void)l; (void)salen;
+	if (h->nconns >= (size_t)h->conf->max_sig_conns + HTTPD_EXTRA_CONNS ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->h = h;
+	addr_ip_str(sa, c->ip, sizeof(c->ip));
+	c->bev = httpd_accept_hook(h, fd);
+	c->service = event_new(h->base, -1, 0, on_service, c);
+	TAILQ_INSERT_TAIL(&h->conns, c, link);
+	h->nconns++;
+	if (c->bev == NULL || c->service == NULL) {
+		if (c->bev == NULL)
+			evutil_closesocket(fd);
+		hconn_free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_set_timeouts(c->bev, &rt, NULL);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+static int
+add_listener(struct httpd *h, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)ss;
+	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
+			 LEV_OPT_REUSEABLE;
+	char buf[ADDR_STRLEN];
+	int err;
+
+	if (sa->sa_family == AF_INET6)
+		flags |= LEV_OPT_BIND_IPV6ONLY;
+	addr_str(sa, buf, sizeof(buf));
+	h->lev[h->nlev] = evconnlistener_new_bind(h->base, on_accept, h, flags,
+						  128, sa, (int)addr_len(sa));
+	if (h->lev[h->nlev] != NULL) {
+		h->nlev++;
+		log_info("listening on %s (http, signaling)", buf);
+		return 0;
+	}
+	err = errno ? errno : EADDRNOTAVAIL;
+	if (h->conf->http_listen_default) {
+		log_warn("http-listen %s: %s; the HTTP listener is off",
+			 buf, strerror(err));
+		return 0;
+	}
+	log_error("http-listen %s: %s", buf, strerror(err));
+	return err;
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpd *h = arg;
+
+	(void)fd; (void)what;
+	sig_tick(h->sig);
+}
+
+static int
+setup_sig(struct httpd *h)
+{
+	const struct conf *cf = h->conf;
+	struct sig_limits lim = {
+		.capacity = cf->room_capacity, .max_rooms = cf->max_rooms,
+		.max_conns = cf->max_sig_conns, .history = cf->chat_history,
+		.max_msg = cf->sig_max_message, .rate = cf->sig_rate,
+		.idle_s = cf->sig_idle, .grace_s = cf->sig_grace,
+		.join_rate = cf->join_rate, .join_secret = cf->join_secret,
+	};
+
+	httpd_ice_setup(h);
+	if (sig_new(&h->sig, &lim, &h->ice, &httpd_sig_port) != 0)
+		return ENOMEM;
+	h->tick = event_new(h->base, -1, EV_PERSIST, on_tick, h);
+	if (h->tick == NULL ||
+	    event_add(h->tick, &(struct timeval){ 1, 0 }) != 0)
+		return ENOMEM;
+	return 0;
+}
+
+int
+httpd_new(struct httpd **out, struct event_base *base,
+	  const struct conf *conf)
+{
+	struct httpd *h = calloc(1, sizeof(*h));
+	int err;
+
+	if (h == NULL)
+		return ENOMEM;
+	h->base = base;
+	h->conf = conf;
+	TAILQ_INIT(&h->conns);
+	*out = h;
+	if (conf->nhttp_listen == 0)
+		return 0;
+	if ((err = setup_sig(h)) != 0) {
+		log_error("http: %s", strerror(err));
+		return err;
+	}
+	for (size_t i = 0; i < conf->nhttp_listen; i++)
+		if ((err = add_listener(h, &conf->http_listen[i])) != 0)
+			return err;
+	return 0;
+}
+
+void
+httpd_free(struct httpd *h)
+{
+	struct hconn *c;
+
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < h->nlev; i++)
+		evconnlistener_free(h->lev[i]);
+	while ((c = TAILQ_FIRST(&h->conns)) != NULL)
+		hconn_free(c);
+	if (h->tick != NULL)
+		event_free(h->tick);
+	sig_free(h->sig);
+	free(h);
+}
