@@ -300,6 +300,7 @@ test_container() {
 		ok "container log has no errors"
 	fi
 	d rm -f "$CNAME" >/dev/null 2>&1
+	test_default_config
 	test_env_only
 }
 
@@ -317,6 +318,22 @@ test_http() {
 		check "HTTP / serves the demo page from www/" curl -fsS -o /dev/null --max-time 5 \
 			"http://127.0.0.1:$HTTP_PORT/"
 	fi
+}
+
+# The image as shipped, no flags: the default config (0.0.0.0:3478 and
+# [::]:3478) in a network namespace of its own, so no host port is taken;
+# the health check's default target, 127.0.0.1:3478, must answer there.
+test_default_config() {
+	local name=$CNAME-default
+	local desc="default config starts alone (--network=none) and its health check passes"
+	if d run -d --name "$name" --network=none "$IMAGE" >"$W/run.log" 2>&1 &&
+		wait_for 15 d exec "$name" /usr/local/bin/turnpike-healthcheck; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		d logs "$name" >"$W/container.log" 2>&1; show_tail "$W/container.log"
+	fi
+	d rm -f "$name" >/dev/null 2>&1
 }
 
 # Configuration from the environment alone (no flags): listen address, realm
@@ -400,7 +417,7 @@ teardown() {
 	[ -n "$W" ] && [ -d "$W" ] || return 0
 	if [ -S "$W/docker.sock" ] && [ -n "$DOCKERD_PID" ]; then
 		[ "$COMPOSE_UP" = 1 ] && compose down -t 5 >/dev/null 2>&1
-		d rm -f "$CNAME" "$CNAME-env" >/dev/null 2>&1
+		d rm -f "$CNAME" "$CNAME-env" "$CNAME-default" >/dev/null 2>&1
 	fi
 	pid=$(cat "$W/dockerd.pid" 2>/dev/null || echo "$DOCKERD_PID")
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
