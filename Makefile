@@ -4,6 +4,7 @@
 #   make run        install missing build deps, build, run with etc/turnpike.conf
 #   make check      build and run every test (unit, sanitizer, fuzz replay, integration)
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS (clang)
+#   make docker-test  build the Docker image with a private engine and test it (root)
 #   make CC=clang   the same build with clang
 
 CC      ?= cc
@@ -40,7 +41,7 @@ ifneq ($(BUILD),build)
 BIN := $(BUILD)/bin/turnpike
 endif
 
-.PHONY: all run check deps test-deps tests asan fuzz fuzz-build clean lint format-check install
+.PHONY: all run check deps test-deps tests asan fuzz fuzz-build clean lint format-check install docker-test
 
 all: $(BIN)
 
@@ -88,6 +89,12 @@ check: test-deps
 	@$(MAKE) --no-print-directory tests
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 OPT="-O1 -g" tests
 	@tests/run.sh
+
+# The Docker image, built from docker/Dockerfile by a private dockerd and
+# tested from the host with the STUN probe (scripts/docker-test.sh; root).
+docker-test: deps
+	@$(MAKE) --no-print-directory build/tools/stunprobe
+	@scripts/docker-test.sh
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 OPT="-O1 -g" tests
