@@ -86,6 +86,8 @@ struct alloc_limits {
 struct alloc_table;
 
 int alloc_table_new(struct alloc_table **out, const struct alloc_limits *l);
+/** New limits (config reload); live allocations over them stay. */
+void alloc_table_set_limits(struct alloc_table *t, const struct alloc_limits *l);
 /** Free the table. Allocations still in it are freed too; their relay
  *  handles must have been closed by the caller (see alloc_first). */
 void alloc_table_free(struct alloc_table *t);

@@ -25,6 +25,10 @@ struct httpd;
  */
 int httpd_new(struct httpd **out, struct event_base *base,
 	      const struct conf *conf);
+/** Use conf (which must outlive h) from now on: signaling limits, the
+ *  secret and URLs of handed-out credentials, api-key, origins, www-dir.
+ *  Listeners stay as they are (a change needs a restart). */
+void httpd_reconfigure(struct httpd *h, const struct conf *conf);
 /** Close listeners and connections. NULL is fine. */
 void httpd_free(struct httpd *h);
 

@@ -83,6 +83,11 @@ int sig_new(struct sig **out, const struct sig_limits *lim,
 	    const struct sig_ice *ice, const struct sig_port *port);
 /** Free everything; no port call is made. NULL is fine. */
 void sig_free(struct sig *s);
+/** New limits and servers (config reload): they apply to what comes
+ *  next; rooms and sessions stay (a smaller capacity admits no one new
+ *  until a room shrinks below it). */
+void sig_reconfigure(struct sig *s, const struct sig_limits *lim,
+		     const struct sig_ice *ice);
 
 /**
  * A new connection from ip (text, for the per-IP join limit) whose URLs

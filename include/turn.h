@@ -153,6 +153,11 @@ void turn_server_tick(struct turn_server *s, uint64_t now_ms);
 /** A stream connection closed: its allocation (RFC 8656 §5: one per
  *  TCP/TLS connection) goes with it. */
 void turn_conn_closed(struct turn_server *s, const struct turn_pkt *p);
+/** Config reload: conf and auth (both outliving s) apply from the next
+ *  request on; live allocations are kept. relay-ports and relay-ips must
+ *  be unchanged. */
+void turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
+			     struct auth *auth);
 /** Whether the connection of p holds a live allocation (idle checks). */
 bool turn_conn_has_alloc(struct turn_server *s, const struct turn_pkt *p);
 

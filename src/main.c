@@ -42,7 +42,7 @@ start_process(const struct conf *c)
 }
 
 static int
-run(const struct conf *c)
+run(const struct conf *c, int argc, char **argv)
 {
 	struct server *srv = NULL;
 	int err;
@@ -56,8 +56,10 @@ run(const struct conf *c)
 	log_event(LOG_LVL_INFO, "start", "version", TURNPIKE_VERSION,
 		  "config", c->path, NULL);
 	err = server_new(&srv, c);
-	if (err == 0)
+	if (err == 0) {
+		server_set_args(srv, argc, argv);
 		err = start_process(c);
+	}
 	if (err == 0) {
 		proc_notify("READY=1");
 		err = server_run(srv);
@@ -90,7 +92,7 @@ main(int argc, char **argv)
 		printf("configuration OK\n");
 		rc = 0;
 	} else {
-		rc = run(&g_conf);
+		rc = run(&g_conf, argc, argv);
 	}
 	conf_free(&g_conf);
 	return rc;

@@ -86,6 +86,12 @@ maybe_grow(struct alloc_table *t)
 	*t = n;
 }
 
+void
+alloc_table_set_limits(struct alloc_table *t, const struct alloc_limits *l)
+{
+	t->lim = *l;
+}
+
 int
 alloc_table_new(struct alloc_table **out, const struct alloc_limits *l)
 {

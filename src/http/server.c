@@ -236,18 +236,37 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	sig_tick(h->sig);
 }
 
-static int
-setup_sig(struct httpd *h)
+static void
+limits_of(const struct conf *cf, struct sig_limits *lim)
 {
-	const struct conf *cf = h->conf;
-	struct sig_limits lim = {
+	*lim = (struct sig_limits){
 		.capacity = cf->room_capacity, .max_rooms = cf->max_rooms,
 		.max_conns = cf->max_sig_conns, .history = cf->chat_history,
 		.max_msg = cf->sig_max_message, .rate = cf->sig_rate,
 		.idle_s = cf->sig_idle, .grace_s = cf->sig_grace,
 		.join_rate = cf->join_rate, .join_secret = cf->join_secret,
 	};
+}
 
+void
+httpd_reconfigure(struct httpd *h, const struct conf *conf)
+{
+	struct sig_limits lim;
+
+	h->conf = conf;
+	if (h->sig == NULL)
+		return;
+	limits_of(conf, &lim);
+	httpd_ice_setup(h);
+	sig_reconfigure(h->sig, &lim, &h->ice);
+}
+
+static int
+setup_sig(struct httpd *h)
+{
+	struct sig_limits lim;
+
+	limits_of(h->conf, &lim);
 	httpd_ice_setup(h);
 	if (sig_new(&h->sig, &lim, &h->ice, &httpd_sig_port) != 0)
 		return ENOMEM;

@@ -72,7 +72,15 @@ struct server {
 	struct event *tick;               /* 1 s sweep of allocations */
 	struct auth *auth;
 	struct httpd *http;               /* HTTP listener and signaling */
+	uint8_t nonce_key[32];            /* kept across reloads: nonces stay valid */
+	int argc;                         /* the command line, for reloads */
+	char **argv;
+	struct conf_retired *retired;     /* configs replaced by reloads */
 };
+
+/* reload.c: SIGHUP */
+void server_reload(struct server *s);
+void server_reload_free(struct server *s);
 
 /* sock.c */
 int sock_bind(const struct sockaddr_storage *addr, int type, int *fd_out);

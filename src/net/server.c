@@ -34,7 +34,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: nothing to reload yet");
+		server_reload(s);
 		return;
 	}
 	if (sig == SIGUSR1) {             /* logrotate moved the file */
@@ -93,15 +93,14 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 static int
 setup_core(struct server *s, const struct conf *conf)
 {
-	uint8_t key[32];
 	uint64_t seed;
 	char err[256] = "";
 	int rc;
 
-	if (RAND_bytes(key, sizeof(key)) != 1 ||
+	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1 ||
 	    RAND_bytes((uint8_t *)&seed, sizeof(seed)) != 1)
 		return EIO;
-	rc = auth_new(&s->auth, conf, key, err, sizeof(err));
+	rc = auth_new(&s->auth, conf, s->nonce_key, err, sizeof(err));
 	if (rc != 0) {
 		log_error("auth: %s", err);
 		return rc;
@@ -175,6 +174,13 @@ fail:
 	return err;
 }
 
+void
+server_set_args(struct server *s, int argc, char **argv)
+{
+	s->argc = argc;
+	s->argv = argv;
+}
+
 int
 server_run(struct server *s)
 {
@@ -207,5 +213,6 @@ server_free(struct server *s)
 			event_free(s->sig[i]);
 	if (s->base != NULL)
 		event_base_free(s->base);
+	server_reload_free(s);
 	free(s);
 }

@@ -26,6 +26,18 @@ sig_wall_ms(struct sig *s)
 	return s->port.wall_ms(s->port.arg);
 }
 
+void
+sig_reconfigure(struct sig *s, const struct sig_limits *lim,
+		const struct sig_ice *ice)
+{
+	s->lim = *lim;
+	if (s->lim.capacity > SIG_CAP_MAX)
+		s->lim.capacity = SIG_CAP_MAX;
+	if (s->lim.capacity < 1)
+		s->lim.capacity = 1;
+	s->ice = *ice;
+}
+
 int
 sig_new(struct sig **out, const struct sig_limits *lim,
 	const struct sig_ice *ice, const struct sig_port *port)
@@ -37,12 +49,7 @@ sig_new(struct sig **out, const struct sig_limits *lim,
 		free(s);
 		return ENOMEM;
 	}
-	s->lim = *lim;
-	if (s->lim.capacity > SIG_CAP_MAX)
-		s->lim.capacity = SIG_CAP_MAX;
-	if (s->lim.capacity < 1)
-		s->lim.capacity = 1;
-	s->ice = *ice;
+	sig_reconfigure(s, lim, ice);
 	s->port = *port;
 	TAILQ_INIT(&s->conns);
 	TAILQ_INIT(&s->sessions);

@@ -36,18 +36,42 @@ relay_ips_from_conf(struct turn_server *s)
 	first_of_family(s->listen_ip, s->conf->listen, s->conf->nlisten);
 }
 
-int
-turn_server_init(struct turn_server *s, const struct conf *conf,
-		 const struct turn_io *io, struct auth *auth, uint64_t seed)
+static void
+limits_of(const struct conf *conf, struct alloc_limits *lim)
 {
-	struct alloc_limits lim = {
+	*lim = (struct alloc_limits){
 		.max_perms = conf->max_permissions,
 		.max_chans = conf->max_permissions,
 		.user_quota = conf->user_quota,
 		.total_quota = conf->total_quota,
 	};
+}
+
+/* Reload: quotas, the peer policy, credentials, lifetimes apply to the
+ * next request; allocations, permissions and channels stay. The relay
+ * port range and relay addresses are fixed at start (the caller keeps
+ * them equal). */
+void
+turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
+			struct auth *auth)
+{
+	struct alloc_limits lim;
+
+	limits_of(conf, &lim);
+	alloc_table_set_limits(s->allocs, &lim);
+	s->conf = conf;
+	s->auth = auth;
+	policy_init(&s->policy, conf);
+}
+
+int
+turn_server_init(struct turn_server *s, const struct conf *conf,
+		 const struct turn_io *io, struct auth *auth, uint64_t seed)
+{
+	struct alloc_limits lim;
 	int err;
 
+	limits_of(conf, &lim);
 	memset(s, 0, sizeof(*s));
 	s->conf = conf;
 	s->io = io;
