@@ -124,6 +124,7 @@ struct conf {
 enum conf_action {
 	CONF_RUN,        /* start the server */
 	CONF_CHECK,      /* --check-config: validated; print OK and exit 0 */
+	CONF_RELOAD,     /* --reload: SIGHUP to the pid in pidfile, exit */
 	CONF_EXIT,       /* --help / --version printed; exit 0 */
 };
 

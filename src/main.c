@@ -5,6 +5,7 @@
  * 1 runtime failure (a listener could not bind), 2 bad config or flags.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,33 @@
 
 /* The one process-wide config (with the log sink, the only globals). */
 static struct conf g_conf;
+
+/* --reload: the same as systemctl reload, for setups without systemd. */
+static int
+signal_running(const struct conf *c)
+{
+	FILE *f;
+	long pid = 0;
+
+	if (c->pidfile == NULL) {
+		fprintf(stderr, "turnpike: --reload needs pidfile (or --pidfile)\n");
+		return 2;
+	}
+	f = fopen(c->pidfile, "r");
+	if (f == NULL || fscanf(f, "%ld", &pid) != 1 || pid <= 1) {
+		fprintf(stderr, "turnpike: %s: no pid to signal\n", c->pidfile);
+		if (f != NULL)
+			fclose(f);
+		return 1;
+	}
+	fclose(f);
+	if (kill((pid_t)pid, SIGHUP) != 0) {
+		fprintf(stderr, "turnpike: pid %ld: %s\n", pid, strerror(errno));
+		return 1;
+	}
+	printf("reload requested from pid %ld\n", pid);
+	return 0;
+}
 
 /* Ports bound and keys read: the pid file, then give up root. */
 static int
@@ -88,6 +116,8 @@ main(int argc, char **argv)
 	}
 	if (act == CONF_EXIT) {
 		rc = 0;
+	} else if (act == CONF_RELOAD) {
+		rc = signal_running(&g_conf);
 	} else if (act == CONF_CHECK) {
 		printf("configuration OK\n");
 		rc = 0;

@@ -25,7 +25,7 @@ enum flag_mode {
 	FM_REPLACE,  /* the first flag replaces the file's list, later append */
 };
 
-enum { OPT_CHECK = 256, OPT_KEY };
+enum { OPT_CHECK = 256, OPT_RELOAD, OPT_KEY };
 
 struct flag {
 	struct option opt;
@@ -80,6 +80,8 @@ static const struct flag flags[] = {
 		"directory of the static files (the demo page)"),
 	KEYFLAG("public-host", "public-host", FM_SET, "HOST",
 		"host name or IP in the stun:/turn: URLs handed out"),
+	{ { "reload", no_argument, NULL, OPT_RELOAD }, NULL, FM_NONE, NULL,
+	  "send SIGHUP to the server named by pidfile, and exit" },
 	{ { "check-config", no_argument, NULL, OPT_CHECK }, NULL, FM_NONE,
 	  NULL, "validate the configuration, print OK and exit" },
 	{ { "help", no_argument, NULL, 'h' }, NULL, FM_NONE, NULL,
@@ -181,6 +183,9 @@ scan_one(int ch, char **argv, struct scan *s, FILE *out, char *err,
 		return EINVAL;
 	case OPT_CHECK:
 		s->act = CONF_CHECK;
+		return 0;
+	case OPT_RELOAD:
+		s->act = CONF_RELOAD;
 		return 0;
 	default:
 		return 0;

@@ -75,5 +75,11 @@ for _ in $(seq 1 50); do grep -q "'listen' changed" "$WORK/server.log" && break;
 check "a listen change is reported as needing a restart" grep -q "'listen' changed" "$WORK/server.log"
 check "and the old listener still serves" grep -q '^ALLOCATE 200' <<<"$(tp bob pw-two perm 8.8.8.8)"
 check "no secret in the log" bash -c '! grep -qE "$1|$2|pw-one|pw-two" "$0"' "$WORK/server.log" "$A" "$B"
-check "SIGTERM: clean exit after three reloads" stop_server
+echo "$SERVER_PID" >"$WORK/t.pid"
+n=$(grep -c 'reloaded\|reload refused' "$WORK/server.log")
+out=$("$TURNPIKE" -c "$WORK/r.conf" --pidfile "$WORK/t.pid" --reload 2>&1)
+for _ in $(seq 1 50); do [ "$(grep -c 'reloaded\|reload refused' "$WORK/server.log")" -gt "$n" ] && break; sleep 0.1; done
+check "turnpike --reload signals the server in the pid file" \
+	bash -c 'grep -q "reload requested from pid $1" <<<"$0" && [ "$(grep -c "reloaded\|reload refused" "$2")" -gt "$3" ]' "$out" "$SERVER_PID" "$WORK/server.log" "$n"
+check "SIGTERM: clean exit after four reloads" stop_server
 finish
