@@ -88,6 +88,13 @@ struct conf {
 					     without an allocation; default 30 */
 	unsigned max_conns;               /* all TCP/TLS connections, default 4096 */
 	unsigned max_conns_per_ip;        /* per source IP, default 64; 0 = none */
+
+	/* abuse resistance, per source IP (IPv6: per /64) */
+	unsigned rate_limit;              /* unauthenticated error answers/s
+					     over UDP, default 20; 0 = off */
+	unsigned rate_limit_burst;        /* ... in bursts of, default 100 */
+	unsigned auth_fail_limit;         /* failed authentications/minute
+					     (and burst), default 30; 0 = off */
 };
 
 /** What the caller should do after conf_parse_args(). */

@@ -56,6 +56,9 @@ conf_defaults(struct conf *c)
 	c->tcp_idle_timeout = 30;
 	c->max_conns = 4096;
 	c->max_conns_per_ip = 64;
+	c->rate_limit = 20;
+	c->rate_limit_burst = 100;
+	c->auth_fail_limit = 30;
 }
 
 void

@@ -46,6 +46,9 @@ static const struct conf_key keys[] = {
 	INT_KEY("tcp-idle-timeout", tcp_idle_timeout, 1, DAY),
 	INT_KEY("max-conns", max_conns, 1, QUOTA_MAX),
 	INT_KEY("max-conns-per-ip", max_conns_per_ip, 0, QUOTA_MAX),
+	INT_KEY("rate-limit", rate_limit, 0, QUOTA_MAX),
+	INT_KEY("rate-limit-burst", rate_limit_burst, 1, QUOTA_MAX),
+	INT_KEY("auth-fail-limit", auth_fail_limit, 0, QUOTA_MAX),
 };
 
 const struct conf_key *
