@@ -154,6 +154,40 @@ test_no_state_without_auth(void **state)
 	assert_int_equal(rl_capacity(f->srv.rl), RL_DEFAULT_ENTRIES);
 }
 
+/* Unsigned requests that cannot succeed get the short answer (400 or
+ * 437), not a 401 challenge; with an allocation, the challenge. */
+static void
+test_unsigned_short_answers(void **state)
+{
+	struct fx *f = *state;
+	struct client c;
+
+	cli(&c, "192.0.2.10", 40000, "alice", "alice-pw");
+	req(&c, STUN_ALLOCATE);
+	assert_int_equal(transact(f, &c), 400);
+	assert_null(stun_find(&c.rep, STUN_A_NONCE));
+	stun_enc_attr(req(&c, STUN_ALLOCATE), STUN_A_REQUESTED_TRANSPORT,
+		      "\x11", 1);
+	assert_int_equal(transact(f, &c), 400);     /* length 4 or nothing */
+	req(&c, STUN_REFRESH);
+	assert_int_equal(transact(f, &c), 437);
+	req(&c, STUN_CHANNEL_BIND);
+	assert_int_equal(transact(f, &c), 437);
+	stun_enc_addr(req(&c, STUN_CREATE_PERMISSION), STUN_A_XOR_PEER_ADDRESS,
+		      SA(&f->local), true);
+	assert_int_equal(transact(f, &c), 437);
+	assert_int_equal(allocate(f, &c), 200);
+	req(&c, STUN_REFRESH);
+	assert_int_equal(transact(f, &c), 401);
+	assert_non_null(stun_find(&c.rep, STUN_A_NONCE));
+	/* signed, the RFC 8489 §9.2.4 order: a signed 400 (another port:
+	 * no allocation there) */
+	addr_set_port(SA(&c.addr), 40001);
+	req(&c, STUN_ALLOCATE);
+	assert_int_equal(xmit(f, &c), 400);
+	assert_true(c.rep.mi >= 0);
+}
+
 int
 main(void)
 {
@@ -169,6 +203,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stale_nonce_not_a_failure,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_state_without_auth,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsigned_short_answers,
 						setup, teardown),
 	};
 
