@@ -94,7 +94,7 @@ struct conf {
 					     over UDP, default 20; 0 = off */
 	unsigned rate_limit_burst;        /* ... in bursts of, default 100 */
 	unsigned auth_fail_limit;         /* failed authentications/minute
-					     (and burst), default 30; 0 = off */
+					     (and burst), default 60; 0 = off */
 };
 
 /** What the caller should do after conf_parse_args(). */

@@ -58,7 +58,7 @@ conf_defaults(struct conf *c)
 	c->max_conns_per_ip = 64;
 	c->rate_limit = 20;
 	c->rate_limit_burst = 100;
-	c->auth_fail_limit = 30;
+	c->auth_fail_limit = 60;
 }
 
 void
