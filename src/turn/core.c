@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "addr.h"
+#include "log.h"
 #include "turn_int.h"
 
 int
@@ -189,6 +191,7 @@ turn_authenticate(struct turn_server *s, const struct turn_pkt *p,
 		  const struct stun_msg *m, struct auth_result *ar)
 {
 	bool signed_req = m->mi >= 0 || m->mi256 >= 0;
+	char a[ADDR_STRLEN];
 
 	memset(ar, 0, sizeof(*ar));
 	/* auth-fail-limit: a source that failed too often is not heard,
@@ -196,6 +199,9 @@ turn_authenticate(struct turn_server *s, const struct turn_pkt *p,
 	 * answer (an answer would tell a guesser when to resume). */
 	if (signed_req && rl_over(s->rl, RL_AUTH_FAIL, p->client, p->now_ms)) {
 		s->stats.rl_auth_dropped++;
+		log_debug("%s from %s: dropped (auth-fail-limit)",
+			  stun_method_name(m->method),
+			  addr_str(p->client, a, sizeof(a)));
 		return false;
 	}
 	if (s->auth == NULL) {

@@ -67,6 +67,9 @@ turn_reply_error(struct turn_server *s, const struct turn_pkt *p,
 	if (ar == NULL && (p->tp == TP_UDP || p->tp == TP_DTLS) &&
 	    !rl_take(s->rl, RL_ERROR, p->client, p->now_ms)) {
 		s->stats.rl_answers_dropped++;
+		log_debug("%s from %s: %d not sent (rate-limit)",
+			  stun_method_name(m->method),
+			  addr_str(p->client, a, sizeof(a)), code);
 		return;
 	}
 	/* 401 is the normal first round trip: not worth a line. */

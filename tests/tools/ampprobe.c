@@ -209,6 +209,10 @@ run(const struct probe *p, const struct sockaddr *srv)
 	return 0;
 }
 
+static const struct probe flood_probe = {
+	"flood", STUN_ALLOCATE, transport, false,
+};
+
 /* n unsigned Allocates from 100 sockets (source ports), paced so the
  * socket buffers keep up; answers are read and thrown away. */
 static int
@@ -226,7 +230,7 @@ flood(const struct sockaddr *srv, long n)
 	for (long k = 0; k < n; k++) {
 		int fd = fds[k % 100];
 
-		len = build(&probes[9], srv, out, sizeof(out)); /* allocate */
+		len = build(&flood_probe, srv, out, sizeof(out));
 		if (send(fd, out, len, 0) < 0 && errno != ENOBUFS)
 			return 1;
 		while (recv(fd, in, sizeof(in), MSG_DONTWAIT) > 0)
