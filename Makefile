@@ -5,6 +5,7 @@
 #   make check      build and run every test (unit, sanitizer, fuzz replay, integration)
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS (clang)
 #   make docker-test  build the Docker image with a private engine and test it (root)
+#   make fuzz-smoke the same for 10 s each (CI)
 #   make CC=clang   the same build with clang
 
 CC      ?= cc
@@ -34,6 +35,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/replay/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_HDRS := $(wildcard tests/fuzz/*.h)
 DEPS      := $(LIB_OBJS:.o=.d) $(BUILD)/src/main.d
 
 BIN := bin/turnpike
@@ -41,7 +43,7 @@ ifneq ($(BUILD),build)
 BIN := $(BUILD)/bin/turnpike
 endif
 
-.PHONY: all run check deps test-deps tests asan fuzz fuzz-build clean lint format-check install docker-test
+.PHONY: all run check deps test-deps tests asan fuzz fuzz-build fuzz-smoke clean lint format-check install docker-test
 
 all: $(BIN)
 
@@ -67,7 +69,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libturnpike.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libturnpike.a $(LDFLAGS) $(LDLIBS)
 
 # Fuzz targets built as plain programs that replay their corpus (no clang needed).
-$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libturnpike.a
+$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(FUZZ_HDRS) $(BUILD)/libturnpike.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libturnpike.a $(LDFLAGS) $(LDLIBS)
 
@@ -101,10 +103,11 @@ asan:
 
 # libFuzzer (clang). FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all
 fuzz-build: $(FUZZ_BINS)
 
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_HDRS) $(LIB_SRCS)
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 
@@ -114,6 +117,10 @@ fuzz: fuzz-build
 	  echo "== $$n ($(FUZZ_SECONDS)s)"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/new-$$n $$c || exit 1; \
 	done
+
+# CI: every target, 10 s each.
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
 # The pure modules never touch sockets, libevent or the clock.
 PURE := src/stun src/turn src/alloc src/auth src/sig src/http/parse.c \

@@ -118,6 +118,13 @@ struct conf {
 	unsigned sig_grace;               /* seconds a session survives, 30 */
 	unsigned ice_ttl;                 /* REST credential lifetime, 3600 */
 	unsigned join_rate;               /* joins per minute per IP, 30 */
+
+	/* abuse resistance, per source IP (IPv6: per /64) */
+	unsigned rate_limit;              /* unauthenticated error answers/s
+					     over UDP, default 20; 0 = off */
+	unsigned rate_limit_burst;        /* ... in bursts of, default 100 */
+	unsigned auth_fail_limit;         /* failed authentications/minute
+					     (and burst), default 60; 0 = off */
 };
 
 /** What the caller should do after conf_parse_args(). */

@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "conf.h"
 #include "policy.h"
+#include "ratelimit.h"
 
 enum turn_transport { TP_UDP, TP_TCP, TP_TLS, TP_DTLS };
 
@@ -90,6 +91,9 @@ struct turn_stats {
 	uint64_t bw_drops;                /* over max-bps */
 	uint64_t conns_refused;           /* over max-conns / max-conns-per-ip */
 	uint64_t conns_idle_closed;       /* idle without an allocation */
+	uint64_t rl_answers_dropped;      /* error answers over rate-limit */
+	uint64_t auth_failures;           /* signed requests answered 401 */
+	uint64_t rl_auth_dropped;         /* signed requests over auth-fail-limit */
 };
 
 #define TURN_MAX_TOKENS 64
@@ -132,6 +136,7 @@ struct turn_server {
 	struct turn_token tokens[TURN_MAX_TOKENS];
 	uint64_t rng;                     /* xorshift: port hints, tids */
 	struct tcp_peer *tcp_peers;       /* RFC 6062 connections */
+	struct ratelimit *rl;             /* per-source limits; NULL: none */
 	struct turn_stats stats;
 };
 

@@ -57,6 +57,9 @@ conf_defaults(struct conf *c)
 	c->max_conns = 4096;
 	c->max_conns_per_ip = 64;
 	http_conf_defaults(c);
+	c->rate_limit = 20;
+	c->rate_limit_burst = 100;
+	c->auth_fail_limit = 60;
 }
 
 void

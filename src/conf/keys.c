@@ -66,6 +66,9 @@ static const struct conf_key keys[] = {
 	INT_KEY("sig-grace", sig_grace, 0, 3600),
 	INT_KEY("ice-ttl", ice_ttl, 60, DAY),
 	INT_KEY("join-rate", join_rate, 1, 100000),
+	INT_KEY("rate-limit", rate_limit, 0, QUOTA_MAX),
+	INT_KEY("rate-limit-burst", rate_limit_burst, 1, QUOTA_MAX),
+	INT_KEY("auth-fail-limit", auth_fail_limit, 0, QUOTA_MAX),
 };
 
 const struct conf_key *

@@ -9,7 +9,8 @@
  * A new configuration that fails to parse or validate, or whose users
  * file cannot be read, is refused as a whole: the old one stays and the
  * reason is logged. What only a restart can change (listeners, relay
- * ports and addresses, log target, process user, pid file) keeps its
+ * ports and addresses, log target, process user, pid file, the rate
+ * limits' table) keeps its
  * running value, with a warning naming the key.
  *
  * Replaced configurations are kept until exit: parts of the server hold
@@ -76,6 +77,10 @@ keep_fixed(const struct conf *old, struct conf *n)
 		needs_restart("proc-user/proc-group");
 	if (!str_eq(n->pidfile, old->pidfile))
 		needs_restart("pidfile");
+	if (n->rate_limit != old->rate_limit ||
+	    n->rate_limit_burst != old->rate_limit_burst ||
+	    n->auth_fail_limit != old->auth_fail_limit)
+		needs_restart("rate-limit/rate-limit-burst/auth-fail-limit");
 }
 
 /* Parse and check everything before touching the running server. */

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "addr.h"
+#include "log.h"
 #include "turn_int.h"
 
 int
@@ -34,6 +36,28 @@ relay_ips_from_conf(struct turn_server *s)
 {
 	first_of_family(s->relay_ip, s->conf->relay_ip, s->conf->nrelay_ip);
 	first_of_family(s->listen_ip, s->conf->listen, s->conf->nlisten);
+}
+
+/* The per-source limits of rate-limit and auth-fail-limit, in a table
+ * keyed from the (random, in the daemon) seed. */
+static int
+ratelimit_from_conf(struct turn_server *s, uint64_t seed)
+{
+	const struct conf *c = s->conf;
+	struct rl_rate rates[RL_KINDS] = {
+		[RL_ERROR] = { c->rate_limit, 1000, c->rate_limit_burst },
+		[RL_AUTH_FAIL] = { c->auth_fail_limit, 60 * 1000,
+				   c->auth_fail_limit },
+	};
+	uint8_t key[16];
+
+	if (c->rate_limit == 0 && c->auth_fail_limit == 0)
+		return 0;
+	for (int i = 0; i < 16; i++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		key[i] = (uint8_t)(seed >> 56);
+	}
+	return rl_new(&s->rl, rates, RL_DEFAULT_ENTRIES, key);
 }
 
 static void
@@ -80,6 +104,8 @@ turn_server_init(struct turn_server *s, const struct conf *conf,
 	policy_init(&s->policy, conf);
 	relay_ips_from_conf(s);
 	err = alloc_table_new(&s->allocs, &lim);
+	if (err == 0)
+		err = ratelimit_from_conf(s, seed);
 	for (int i = 0; err == 0 && i < 2; i++)
 		err = portpool_new(&s->ports[i], conf->relay_port_min,
 				   conf->relay_port_max);
@@ -136,6 +162,8 @@ turn_server_fini(struct turn_server *s)
 		portpool_free(s->ports[i]);
 		s->ports[i] = NULL;
 	}
+	rl_free(s->rl);
+	s->rl = NULL;
 }
 
 static void
@@ -187,7 +215,20 @@ bool
 turn_authenticate(struct turn_server *s, const struct turn_pkt *p,
 		  const struct stun_msg *m, struct auth_result *ar)
 {
+	bool signed_req = m->mi >= 0 || m->mi256 >= 0;
+	char a[ADDR_STRLEN];
+
 	memset(ar, 0, sizeof(*ar));
+	/* auth-fail-limit: a source that failed too often is not heard,
+	 * right password or not, until it falls back under the limit; no
+	 * answer (an answer would tell a guesser when to resume). */
+	if (signed_req && rl_over(s->rl, RL_AUTH_FAIL, p->client, p->now_ms)) {
+		s->stats.rl_auth_dropped++;
+		log_debug("%s from %s: dropped (auth-fail-limit)",
+			  stun_method_name(m->method),
+			  addr_str(p->client, a, sizeof(a)));
+		return false;
+	}
 	if (s->auth == NULL) {
 		ar->code = 401;
 	} else {
@@ -195,6 +236,13 @@ turn_authenticate(struct turn_server *s, const struct turn_pkt *p,
 	}
 	if (ar->code == 0)
 		return true;
+	/* RFC 8489 §9.2.4: a signed request answered 401 failed: wrong
+	 * key, unknown user, forged nonce. 438 (stale) and 400 are not
+	 * guesses. */
+	if (signed_req && ar->code == 401) {
+		s->stats.auth_failures++;
+		(void)rl_take(s->rl, RL_AUTH_FAIL, p->client, p->now_ms);
+	}
 	s->stats.auth_fail[ar->code == 400 ? 0 : ar->code == 401 ? 1 : 2]++;
 	turn_reply_error(s, p, m, ar->code, NULL);
 	return false;

@@ -60,6 +60,18 @@ turn_reply_error(struct turn_server *s, const struct turn_pkt *p,
 	struct turn_reply r;
 	char a[ADDR_STRLEN];
 
+	/* rate-limit: unsigned error answers go to a source nobody has
+	 * verified; over UDP it may be spoofed, and each answer a
+	 * reflection (RFC 8489 §16.1.1 style amplification). Over the
+	 * limit, drop: a real client retransmits. */
+	if (ar == NULL && (p->tp == TP_UDP || p->tp == TP_DTLS) &&
+	    !rl_take(s->rl, RL_ERROR, p->client, p->now_ms)) {
+		s->stats.rl_answers_dropped++;
+		log_debug("%s from %s: %d not sent (rate-limit)",
+			  stun_method_name(m->method),
+			  addr_str(p->client, a, sizeof(a)), code);
+		return;
+	}
 	/* 401 is the normal first round trip: not worth a line. */
 	if (code != 401)
 		log_debug("%s from %s: %d", stun_method_name(m->method),

@@ -1,0 +1,212 @@
+/**
+ * @file test_turn_abuse.c  Abuse resistance of the TURN core through the
+ * fake port and clock: error answers per source (rate-limit), failed
+ * authentications per source (auth-fail-limit), and no state for
+ * requests that do not authenticate.
+ */
+#include "turn_fx.h"
+
+/* An unsigned Allocate from c: @return the answer's code, 0 if none. */
+static int
+unsigned_alloc(struct fx *f, struct client *c)
+{
+	stun_enc_u32(req(c, STUN_ALLOCATE), STUN_A_REQUESTED_TRANSPORT,
+		     UDP_TRANSPORT);
+	return transact(f, c);
+}
+
+static unsigned
+flood(struct fx *f, struct client *c, unsigned n)
+{
+	unsigned answered = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		answered += unsigned_alloc(f, c) == 401;
+	return answered;
+}
+
+/* A flood from one IP gets its burst answered, then nothing; another IP
+ * is answered all along; the source earns rate-limit answers a second. */
+static void
+test_error_answers_limited(void **state)
+{
+	struct fx *f = *state;
+	struct client bad, good;
+
+	f->conf.rate_limit = 20;
+	f->conf.rate_limit_burst = 40;
+	cli(&bad, "192.0.2.66", 40000, "alice", "x");
+	cli(&good, "192.0.2.10", 40000, "alice", "alice-pw");
+	assert_int_equal(flood(f, &bad, 1000), 40);
+	assert_int_equal(f->srv.stats.rl_answers_dropped, 960);
+	assert_int_equal(unsigned_alloc(f, &good), 401);
+	assert_int_equal(allocate(f, &good), 200);
+	/* another port of the same IP is the same source */
+	cli(&bad, "192.0.2.66", 40001, "alice", "x");
+	assert_int_equal(flood(f, &bad, 10), 0);
+	f->now_ms += 1000;
+	assert_int_equal(flood(f, &bad, 1000), 20);
+	assert_int_equal(alloc_count(f->srv.allocs), 1);
+}
+
+/* Over TCP the source is not spoofed: answers are not limited. */
+static void
+test_tcp_not_limited(void **state)
+{
+	struct fx *f = *state;
+	struct client c;
+
+	f->conf.rate_limit = 1;
+	f->conf.rate_limit_burst = 1;
+	cli(&c, "192.0.2.66", 40000, "alice", "x");
+	c.tp = TP_TCP;
+	assert_int_equal(flood(f, &c, 50), 50);
+	assert_int_equal(f->srv.stats.rl_answers_dropped, 0);
+}
+
+static void
+test_rate_limit_off(void **state)
+{
+	struct fx *f = *state;
+	struct client c;
+
+	f->conf.rate_limit = 0;
+	f->conf.auth_fail_limit = 0;
+	cli(&c, "192.0.2.66", 40000, "alice", "x");
+	assert_int_equal(flood(f, &c, 500), 500);
+	assert_null(server(f)->rl);
+}
+
+/* auth-fail-limit: wrong passwords are answered 401 up to the limit;
+ * then the source is not heard, right password included, and another
+ * source is; one attempt comes back per 60/limit seconds. */
+static void
+test_auth_failures_limited(void **state)
+{
+	struct fx *f = *state;
+	struct client bad, right, other;
+
+	f->conf.auth_fail_limit = 5;
+	cli(&bad, "192.0.2.66", 40000, "alice", "wrong");
+	cli(&right, "192.0.2.66", 40001, "alice", "alice-pw");
+	cli(&other, "192.0.2.10", 40000, "alice", "alice-pw");
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(allocate(f, &bad), 401);
+	assert_int_equal(f->srv.stats.auth_failures, 5);
+	assert_int_equal(allocate(f, &bad), 0);
+	assert_int_equal(allocate(f, &right), 0);
+	assert_int_equal(f->srv.stats.rl_auth_dropped, 2);
+	assert_int_equal(allocate(f, &other), 200);
+	/* unsigned requests still get their challenge */
+	assert_int_equal(unsigned_alloc(f, &right), 401);
+	f->now_ms += 12 * 1000;       /* 5 a minute: one per 12 s */
+	assert_int_equal(allocate(f, &right), 200);
+	assert_int_equal(alloc_count(f->srv.allocs), 2);
+}
+
+/* A stale nonce (438) is not a failed guess. */
+static void
+test_stale_nonce_not_a_failure(void **state)
+{
+	struct fx *f = *state;
+	struct client c;
+
+	f->conf.auth_fail_limit = 1;
+	cli(&c, "192.0.2.10", 40000, "alice", "alice-pw");
+	assert_int_equal(allocate(f, &c), 200);
+	f->wall_s += 3 * 3600;
+	f->now_ms += 1000;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(refresh(f, &c, 600), 438);
+	assert_int_equal(f->srv.stats.auth_failures, 0);
+}
+
+/* No state for unauthenticated requests: 10,000 Allocates from varied
+ * sources and ports, every request type without credentials, and wrong
+ * passwords leave no allocation, no port, no relay socket; the
+ * rate-limit table stays within its fixed capacity. */
+static void
+test_no_state_without_auth(void **state)
+{
+	static const uint16_t methods[] = {
+		STUN_REFRESH, STUN_CREATE_PERMISSION, STUN_CHANNEL_BIND,
+		STUN_CONNECT, STUN_CONNECTION_BIND,
+	};
+	struct fx *f = *state;
+	struct client c;
+	char ip[32];
+
+	for (unsigned i = 0; i < 10000; i++) {
+		snprintf(ip, sizeof(ip), "198.18.%u.%u", i / 200, i % 200 + 1);
+		cli(&c, ip, (uint16_t)(1024 + i), "alice", "wrong");
+		(void)unsigned_alloc(f, &c);
+		stun_enc_addr(req(&c, methods[i % 5]), STUN_A_XOR_PEER_ADDRESS,
+			      SA(&f->local), true);
+		(void)transact(f, &c);
+		if (i % 100 == 0)
+			(void)allocate(f, &c);
+	}
+	assert_int_equal(alloc_count(f->srv.allocs), 0);
+	assert_int_equal(ports_used(f, AF_INET), 0);
+	assert_int_equal(f->io.open_calls, 0);
+	assert_null(f->srv.tcp_peers);
+	assert_true(rl_used(f->srv.rl) <= rl_capacity(f->srv.rl));
+	assert_int_equal(rl_capacity(f->srv.rl), RL_DEFAULT_ENTRIES);
+}
+
+/* Unsigned requests that cannot succeed get the short answer (400 or
+ * 437), not a 401 challenge; with an allocation, the challenge. */
+static void
+test_unsigned_short_answers(void **state)
+{
+	struct fx *f = *state;
+	struct client c;
+
+	cli(&c, "192.0.2.10", 40000, "alice", "alice-pw");
+	req(&c, STUN_ALLOCATE);
+	assert_int_equal(transact(f, &c), 400);
+	assert_null(stun_find(&c.rep, STUN_A_NONCE));
+	stun_enc_attr(req(&c, STUN_ALLOCATE), STUN_A_REQUESTED_TRANSPORT,
+		      "\x11", 1);
+	assert_int_equal(transact(f, &c), 400);     /* length 4 or nothing */
+	req(&c, STUN_REFRESH);
+	assert_int_equal(transact(f, &c), 437);
+	req(&c, STUN_CHANNEL_BIND);
+	assert_int_equal(transact(f, &c), 437);
+	stun_enc_addr(req(&c, STUN_CREATE_PERMISSION), STUN_A_XOR_PEER_ADDRESS,
+		      SA(&f->local), true);
+	assert_int_equal(transact(f, &c), 437);
+	assert_int_equal(allocate(f, &c), 200);
+	req(&c, STUN_REFRESH);
+	assert_int_equal(transact(f, &c), 401);
+	assert_non_null(stun_find(&c.rep, STUN_A_NONCE));
+	/* signed, the RFC 8489 §9.2.4 order: a signed 400 (another port:
+	 * no allocation there) */
+	addr_set_port(SA(&c.addr), 40001);
+	req(&c, STUN_ALLOCATE);
+	assert_int_equal(xmit(f, &c), 400);
+	assert_true(c.rep.mi >= 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_error_answers_limited,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_not_limited, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit_off, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_auth_failures_limited,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_nonce_not_a_failure,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_state_without_auth,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsigned_short_answers,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
