@@ -5,6 +5,7 @@
 #   make check      build and run every test (unit, sanitizer, fuzz replay, integration)
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS (clang)
 #   make CC=clang   the same build with clang
+#   make bench      turnpike against coturn, side by side (BENCH_QUICK=1: smoke)
 
 CC      ?= cc
 BUILD   ?= build
@@ -28,6 +29,8 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/replay/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
@@ -38,9 +41,9 @@ ifneq ($(BUILD),build)
 BIN := $(BUILD)/bin/turnpike
 endif
 
-.PHONY: all run check deps test-deps tests asan fuzz fuzz-build clean lint format-check install
+.PHONY: all run check deps test-deps tests asan fuzz fuzz-build clean lint format-check install bench
 
-all: $(BIN)
+all: $(BIN) $(BENCH_BINS)
 
 $(BIN): $(BUILD)/src/main.o $(BUILD)/libturnpike.a
 	@mkdir -p $(dir $@)
@@ -63,12 +66,23 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libturnpike.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libturnpike.a $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libturnpike.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libturnpike.a $(LDFLAGS) $(LDLIBS) -lpthread
+
 # Fuzz targets built as plain programs that replay their corpus (no clang needed).
 $(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libturnpike.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libturnpike.a $(LDFLAGS) $(LDLIBS)
 
-tests: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(REPLAY_BINS)
+tests: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(REPLAY_BINS) $(BENCH_BINS)
+
+# turnpike and coturn side by side on loopback (see docs/performance.md).
+# BENCH_QUICK=1: a smoke run with tiny numbers; BENCH_OUT=FILE: keep the
+# table and the raw lines there.
+bench: $(BIN) $(BENCH_BINS) $(BUILD)/tools/stunprobe
+	@TURNPIKE=$(BIN) LOADGEN=$(BUILD)/bench/loadgen PROBE=$(BUILD)/tools/stunprobe \
+	  BENCH_QUICK=$(BENCH_QUICK) BENCH_OUT=$(BENCH_OUT) scripts/bench.sh
 
 deps:
 	@scripts/deps.sh build
