@@ -11,7 +11,7 @@
 # Environment:
 #   BENCH_QUICK=1          smoke run, tiny numbers (< 30 s), for CI
 #   BENCH_OUT=FILE         also write the table and the raw lines there
-#   BENCH_REPS=N           blocks per server (default 3)
+#   BENCH_REPS=N           blocks per server (default 5)
 #   BENCH_COTURN_THREADS=N coturn --relay-threads (default: the best of
 #                          0, 2, 4 by a flat-out relay probe)
 #   BENCH_GEN_THREADS=N    load generator threads (default 2)
@@ -44,7 +44,7 @@ if [ -n "$QUICK" ] && [ "$QUICK" != 0 ]; then
 	RANGE=16000
 else
 	QUICK=
-	REPS=${BENCH_REPS:-3}; HOLD_REPS=2
+	REPS=${BENCH_REPS:-5}; HOLD_REPS=2
 	SESS=100; STEP=0.5; STEPS=6; WIN=4
 	ALLOC_SECS=2; CONCS="16 64"
 	LAT_SESS=100; LAT_RATE=10000; LAT_SECS=1
@@ -258,6 +258,7 @@ SERVERS=tp
 
 # coturn's best --relay-threads: a flat-out relay probe with each.
 CT_THREADS=${CT_CANDIDATES%% *}
+CT_TUNE=""
 if [ -n "$HAVE_COTURN" ] && [ "$CT_CANDIDATES" != "$CT_THREADS" ]; then
 	best=0
 	for th in $CT_CANDIDATES; do
@@ -265,6 +266,7 @@ if [ -n "$HAVE_COTURN" ] && [ "$CT_CANDIDATES" != "$CT_THREADS" ]; then
 		d=$(lg "tune ct$th" relay -n "$SESS" -l 64 -d 1 -k 0 -W "$WIN" | key max_pps)
 		stop_server
 		say "coturn --relay-threads $th: ${d:-0} pkt/s flat out"
+		CT_TUNE="$CT_TUNE $th: ${d:-0}"
 		if [ "${d%.*}" -gt "$best" ] 2>/dev/null; then best=${d%.*}; CT_THREADS=$th; fi
 	done
 fi
@@ -299,7 +301,7 @@ row() { # label metric format better
 		else printf "%.2f", a / b }')
 	[ -n "$a" ] && a=$(printf "$3" "$a") || a=n/a
 	[ -n "$b" ] && b=$(printf "$3" "$b") || b=n/a
-	printf "| %-52s | %10s | %10s | %7s | %-6s |\n" "$1" "$a" "$b" "$ratio" "$4"
+	printf "| %-56s | %10s | %10s | %7s | %-6s |\n" "$1" "$a" "$b" "$ratio" "$4"
 }
 
 note_hold() {
@@ -321,10 +323,11 @@ note_hold() {
 	echo "turnpike $(git describe --always --dirty 2>/dev/null || echo '?') vs coturn $(dpkg-query -W -f '${Version}' coturn 2>/dev/null || echo '?')" \
 		"(--relay-threads $CT_THREADS); $(nproc) cores; loadgen $GEN_T threads;" \
 		"${REPS} blocks per server (A B A B), medians${QUICK:+; QUICK smoke run: numbers mean nothing}"
+	[ -n "$CT_TUNE" ] && echo "coturn relay-threads tried (64 B flat out, pkt/s):$CT_TUNE"
 	echo "load average before: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg); took $((T1 - T0)) s"
 	echo
-	printf "| %-52s | %10s | %10s | %7s | %-6s |\n" Metric turnpike coturn tp/ct better
-	printf "|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' {1..12})" \
+	printf "| %-56s | %10s | %10s | %7s | %-6s |\n" Metric turnpike coturn tp/ct better
+	printf "|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..58})" "$(printf -- '-%.0s' {1..12})" \
 		"$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..8})"
 	row "Relayed pkt/s at <=0.1% loss, 64 B, $SESS sessions" zero64 "%.0f" higher
 	row "Relayed pkt/s max delivered (knee), 64 B" max64 "%.0f" higher
