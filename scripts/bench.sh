@@ -185,16 +185,37 @@ rec() { # server metric value
 	[ -n "$3" ] && echo "$1 $2 $3" >>"$RES"
 }
 
+# udp_drops: "CLIENT RELAY": datagrams the kernel dropped (receive buffer
+# full) on loopback sockets bound to the server's port, and to the relay
+# range, from /proc/net/udp (cumulative per socket; a fresh server per
+# block, so differences around a run are that run's).
+udp_drops() {
+	awk -v p="$PORT" -v lo="$RELAY_LO" -v hi="$RELAY_HI" '
+		function hex(x,  i, n) { n = 0; x = toupper(x)
+			for (i = 1; i <= length(x); i++)
+				n = n * 16 + index("0123456789ABCDEF", substr(x, i, 1)) - 1
+			return n }
+		NR > 1 { split($2, a, ":"); port = hex(a[2])
+			if (a[1] != "0100007F") next
+			if (port == p) c += $NF; else if (port >= lo && port <= hi) r += $NF }
+		END { print c + 0, r + 0 }' /proc/net/udp
+}
+
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$SRV_PID/status"; }
 
 # One traffic block on a fresh server: relay (64 B, 1200 B), latency,
 # Allocate rate at each concurrency, CPU at a fixed rate.
 block() {
-	local s=$1 o c
+	local s=$1 o c dc0 dr0 dc1 dr1
 	start_server "$s" || return 1
 	for len in 64 1200; do
+		read -r dc0 dr0 <<<"$(udp_drops)"
 		o=$(lg "$s relay$len" relay -n "$SESS" -l "$len" -d "$STEP" -k "$STEPS" \
 			-W "$WIN" -P "$SRV_PID")
+		read -r dc1 dr1 <<<"$(udp_drops)"
+		rec "$s" dropc $((dc1 - dc0))
+		rec "$s" dropr $((dr1 - dr0))
+		rec "$s" dropg "$(awk -F'gen_drops=' 'NF > 1 { t += $2 } END { print t + 0 }' <<<"$o")"
 		rec "$s" "zero$len" "$(key zero_loss_pps <<<"$o")"
 		rec "$s" "max$len" "$(key max_pps <<<"$o")"
 		[ "$len" = 64 ] && rec "$s" cpuflat "$(grep 'mode=window' <<<"$o" | key cpu_s_per_mpkt step)"
@@ -344,6 +365,12 @@ note_hold() {
 	row "Server CPU s per 1M relayed pkts, 64 B flat out" cpuflat "%.2f" lower
 	row "  (loss in the fixed-rate CPU run)" cpuloss "%.4f" info
 	note_hold
+	for s in $SERVERS; do
+		awk -v s="$s" '$1 == s { t[$2] += $3 } END {
+			printf "note: %s: datagrams dropped in the relay runs (all blocks, probe and steps): " \
+				"%d at its client-facing socket(s), %d at relay sockets, %d at the generator\n",
+				s, t["dropc"], t["dropr"], t["dropg"] }' "$RES"
+	done
 } >"$WORK/table"
 
 cat "$WORK/table"

@@ -46,6 +46,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <linux/sock_diag.h>
 
 #include "addr.h"
 #include "auth.h"
@@ -1029,6 +1030,25 @@ cmd_hold(void)
 	return 0;
 }
 
+/* Datagrams dropped on the generator's own sockets (their receive
+ * buffers were full): loss that is not the server's. */
+static uint64_t
+gen_drops(void)
+{
+	uint64_t n = 0;
+
+	for (int t = 0; t < O.threads; t++)
+		for (int i = 0; i < W[t].ncl; i++) {
+			uint32_t mem[SK_MEMINFO_VARS];
+			socklen_t sl = sizeof(mem);
+			if (W[t].cl[i].fd >= 0 &&
+			    getsockopt(W[t].cl[i].fd, SOL_SOCKET, SO_MEMINFO,
+				       mem, &sl) == 0)
+				n += mem[SK_MEMINFO_DROPS];
+		}
+	return n;
+}
+
 struct step_res {
 	double offered, delivered, loss, cpu, gen_cpu;
 	uint64_t sent, recv;
@@ -1040,7 +1060,7 @@ do_step(int step, double rate, int window, double secs, bool sample,
 	struct step_res *r)
 {
 	double c0, c1, g0, g1;
-	uint64_t s = 0, n = 0, exp;
+	uint64_t s = 0, n = 0, exp, d0, d1;
 
 	G.step = step;
 	G.rate = rate;
@@ -1052,10 +1072,12 @@ do_step(int step, double rate, int window, double secs, bool sample,
 	G.t_end = G.t_send_end + (uint64_t)(O.drain * 1e9);
 	c0 = proc_cpu(O.pid);
 	g0 = self_cpu();
+	d0 = gen_drops();
 	pthread_barrier_wait(&G.bar);
 	pthread_barrier_wait(&G.bar);
 	c1 = proc_cpu(O.pid);
 	g1 = self_cpu();
+	d1 = gen_drops();
 	for (int t = 0; t < O.threads; t++) {
 		s += W[t].sent[step];
 		n += W[t].recv[step];
@@ -1073,12 +1095,12 @@ do_step(int step, double rate, int window, double secs, bool sample,
 	r->gen_cpu = g1 - g0;
 	printf("step n=%d mode=%s target=%.0f offered=%.0f delivered=%.0f "
 	       "loss=%.5f sent=%llu recv=%llu server_cpu_s=%.3f "
-	       "cpu_s_per_mpkt=%.3f gen_cpu_s=%.3f\n", step,
+	       "cpu_s_per_mpkt=%.3f gen_cpu_s=%.3f gen_drops=%llu\n", step,
 	       rate > 0 ? "rate" : "window", rate > 0 ? rate : (double)window,
 	       r->offered, r->delivered, r->loss, (unsigned long long)s,
 	       (unsigned long long)n, r->cpu,
 	       r->cpu >= 0 && n ? r->cpu / ((double)n / 1e6) : -1.0,
-	       r->gen_cpu);
+	       r->gen_cpu, (unsigned long long)(d1 - d0));
 	fflush(stdout);
 }
 
