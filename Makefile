@@ -7,6 +7,7 @@
 #   make docker-test  build the Docker image with a private engine and test it (root)
 #   make fuzz-smoke the same for 10 s each (CI)
 #   make CC=clang   the same build with clang
+#   make bench      turnpike against coturn, side by side (BENCH_QUICK=1: smoke)
 
 CC      ?= cc
 BUILD   ?= build
@@ -32,6 +33,8 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/replay/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
@@ -43,9 +46,9 @@ ifneq ($(BUILD),build)
 BIN := $(BUILD)/bin/turnpike
 endif
 
-.PHONY: all run check deps test-deps tests asan fuzz fuzz-build fuzz-smoke clean lint format-check install docker-test
+.PHONY: all run check deps test-deps tests asan fuzz fuzz-build fuzz-smoke clean lint format-check install docker-test bench
 
-all: $(BIN)
+all: $(BIN) $(BENCH_BINS)
 
 $(BIN): $(BUILD)/src/main.o $(BUILD)/libturnpike.a
 	@mkdir -p $(dir $@)
@@ -68,12 +71,23 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libturnpike.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libturnpike.a $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libturnpike.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libturnpike.a $(LDFLAGS) $(LDLIBS) -lpthread
+
 # Fuzz targets built as plain programs that replay their corpus (no clang needed).
 $(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(FUZZ_HDRS) $(BUILD)/libturnpike.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libturnpike.a $(LDFLAGS) $(LDLIBS)
 
-tests: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(REPLAY_BINS)
+tests: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(REPLAY_BINS) $(BENCH_BINS)
+
+# turnpike and coturn side by side on loopback (see docs/performance.md).
+# BENCH_QUICK=1: a smoke run with tiny numbers; BENCH_OUT=FILE: keep the
+# table and the raw lines there.
+bench: $(BIN) $(BENCH_BINS) $(BUILD)/tools/stunprobe
+	@TURNPIKE=$(BIN) LOADGEN=$(BUILD)/bench/loadgen PROBE=$(BUILD)/tools/stunprobe \
+	  BENCH_QUICK=$(BENCH_QUICK) BENCH_OUT=$(BENCH_OUT) scripts/bench.sh
 
 deps:
 	@scripts/deps.sh build
