@@ -95,6 +95,7 @@ struct conf {
 					     without an allocation; default 30 */
 	unsigned max_conns;               /* all TCP/TLS connections, default 4096 */
 	unsigned max_conns_per_ip;        /* per source IP, default 64; 0 = none */
+	unsigned udp_rcvbuf, udp_sndbuf;  /* UDP listener buffers, bytes; 0 = kernel's */
 	/* HTTP listener and signaling (docs/signaling.md) */
 	struct sockaddr_storage http_listen[CONF_MAX_LISTEN]; /* none: off */
 	size_t nhttp_listen;

@@ -56,6 +56,8 @@ conf_defaults(struct conf *c)
 	c->tcp_idle_timeout = 30;
 	c->max_conns = 4096;
 	c->max_conns_per_ip = 64;
+	c->udp_rcvbuf = 4u << 20;
+	c->udp_sndbuf = 4u << 20;
 	http_conf_defaults(c);
 	c->rate_limit = 20;
 	c->rate_limit_burst = 100;

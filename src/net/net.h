@@ -88,6 +88,7 @@ int sock_bind_reuseport(const struct sockaddr_storage *addr, bool listening,
 			int *fd_out);
 void net_clock(uint64_t *now_ms, int64_t *wall_s);
 void sock_warn_port_range(uint16_t lo, uint16_t hi);
+void sock_set_buffers(int fd, unsigned rcv, unsigned snd);
 
 /* udp.c */
 int udp_listener_new(struct server *srv, const struct sockaddr_storage *addr,

@@ -2,6 +2,7 @@
  * @file sock.c  Socket creation for listeners, and the clock adapter.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,33 @@ set_opts(int fd, int family, int type)
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
 		return errno;
 	return 0;
+}
+
+/* One buffer: SO_RCVBUF/SO_SNDBUF are capped by net.core.[rw]mem_max;
+ * with CAP_NET_ADMIN the FORCE variants go past it. */
+static void
+set_buf(int fd, int opt, int force, unsigned bytes, const char *what)
+{
+	int v = bytes > (unsigned)INT32_MAX / 2 ? INT32_MAX / 2 : (int)bytes;
+	int got = 0;
+	socklen_t len = sizeof(got);
+
+	if (bytes == 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, force, &v, sizeof(v)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, opt, &v, sizeof(v));
+	/* Linux reports twice what was granted (bookkeeping included). */
+	if (getsockopt(fd, SOL_SOCKET, opt, &got, &len) == 0 && got / 2 < v)
+		log_warn("%s: %d bytes granted of %u (raise "
+			 "net.core.%s_max)", what, got / 2, bytes,
+			 opt == SO_RCVBUF ? "rmem" : "wmem");
+}
+
+void
+sock_set_buffers(int fd, unsigned rcv, unsigned snd)
+{
+	set_buf(fd, SO_RCVBUF, SO_RCVBUFFORCE, rcv, "udp-rcvbuf");
+	set_buf(fd, SO_SNDBUF, SO_SNDBUFFORCE, snd, "udp-sndbuf");
 }
 
 /**

@@ -101,6 +101,9 @@ udp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 		free(l);
 		return err;
 	}
+	/* One socket takes every client's datagrams: a burst must not
+	 * overflow it while the loop is busy elsewhere. */
+	sock_set_buffers(l->fd, srv->conf->udp_rcvbuf, srv->conf->udp_sndbuf);
 	l->ev = event_new(srv->base, l->fd, EV_READ | EV_PERSIST,
 			  udp_read_cb, l);
 	if (l->ev == NULL || event_add(l->ev, NULL) != 0) {
