@@ -53,6 +53,7 @@ conf_defaults(struct conf *c)
 	c->user_quota = 32;
 	c->total_quota = 0;
 	c->max_permissions = 64;
+	c->tls_min_version = 12;
 }
 
 void
@@ -67,6 +68,7 @@ conf_free(struct conf *c)
 	free(c->users_file);
 	reset_users(c);
 	reset_secrets(c);
+	conf_free_tls(c);
 	conf_defaults(c);
 }
 
@@ -186,6 +188,8 @@ apply_setting(struct conf *c, const config_setting_t *s, const char *name,
 	if (rc != 0)
 		conf_errf(err, errlen, "%s:%u: key '%s': %s", w.file, w.line,
 			  k->name, why);
+	else if (k->set == set_tls_listen)
+		c->tls_listen_line = w.line;   /* for conf_validate */
 	return rc;
 }
 
