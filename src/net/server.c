@@ -23,6 +23,8 @@ io_send(void *arg, void *conn, const struct sockaddr *to, const uint8_t *buf,
 	(void)arg;
 	if (nc->kind == NET_UDP)
 		return udp_send(conn, to, buf, len);
+	if (nc->kind == NET_DTLS)
+		return dtls_send(conn, buf, len);
 	return tcp_send(conn, buf, len);
 }
 
@@ -33,7 +35,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: nothing to reload yet");
+		tls_reload(s);
 		return;
 	}
 	log_info("signal %d: stopping", (int)sig);
@@ -150,6 +152,8 @@ server_new(struct server **out, const struct conf *conf)
 	for (size_t i = 0; i < conf->nlisten; i++)
 		if ((err = add_listeners(s, &conf->listen[i])) != 0)
 			goto fail;
+	if ((err = tls_server_start(s)) != 0)
+		goto fail;
 	if (s->nudp == 0) {
 		log_error("no listener could be opened");
 		err = EADDRNOTAVAIL;
@@ -180,6 +184,7 @@ server_free(struct server *s)
 		return;
 	while ((c = TAILQ_FIRST(&s->conns)) != NULL)
 		tcp_conn_free(c);
+	tls_server_stop(s);
 	turn_server_fini(&s->core);
 	tcp_pipes_free(s);
 	auth_free(s->auth);

@@ -27,7 +27,7 @@ tcp_conn_close(struct tcp_conn *c, const char *why)
 {
 	char a[ADDR_STRLEN];
 
-	log_debug("tcp %s: closed (%s)",
+	log_debug("%s %s: closed (%s)", c->tp == TP_TLS ? "tls" : "tcp",
 		  addr_str((struct sockaddr *)&c->client, a, sizeof(a)), why);
 	tcp_conn_free(c);
 }
@@ -39,7 +39,7 @@ drain_frames(struct tcp_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct turn_pkt p = {
-		.conn = c, .tp = TP_TCP,
+		.conn = c, .tp = c->tp,
 		.client = (struct sockaddr *)&c->client,
 		.local = (struct sockaddr *)&c->local,
 	};
@@ -117,39 +117,58 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		tcp_conn_close(arg, "eof");
 }
 
-static void
-tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
-	      struct sockaddr *sa, int salen, void *arg)
+/*
+ * Take over bev (a plain socket bufferevent, or a TLS one from tls.c) as
+ * a STUN stream connection of transport tp. On failure bev is freed.
+ */
+int
+tcp_conn_start(struct server *srv, struct bufferevent *bev,
+	       const struct sockaddr *client,
+	       const struct sockaddr_storage *local, enum turn_transport tp)
 {
-	struct tcp_listener *l = arg;
-	struct server *srv = l->srv;
 	struct timeval idle = { TCP_IDLE_S, 0 };
 	struct tcp_conn *c;
 
-	(void)lev;
 	if (srv->nconns >= TCP_MAX_CONNS || (c = calloc(1, sizeof(*c))) == NULL) {
-		evutil_closesocket(fd);
-		return;
+		bufferevent_free(bev);
+		return ENOBUFS;
 	}
 	c->hdr.kind = NET_TCP;
+	c->tp = tp;
 	c->srv = srv;
-	memcpy(&c->client, sa, (size_t)salen);
+	c->bev = bev;
+	memcpy(&c->client, client, addr_len(client));
 	/* The concrete local address, even on a wildcard listener. */
-	if (getsockname(fd, (struct sockaddr *)&c->local,
+	if (getsockname(bufferevent_getfd(bev), (struct sockaddr *)&c->local,
 			&(socklen_t){ sizeof(c->local) }) != 0)
-		c->local = l->local;
-	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		evutil_closesocket(fd);
-		free(c);
-		return;
-	}
+		c->local = *local;
 	TAILQ_INSERT_TAIL(&srv->conns, c, link);
 	srv->nconns++;
 	bufferevent_setcb(c->bev, tcp_read_cb, NULL, tcp_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 2 * TCP_MAX_FRAME);
 	bufferevent_set_timeouts(c->bev, &idle, NULL);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return 0;
+}
+
+static void
+tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+	      struct sockaddr *sa, int salen, void *arg)
+{
+	struct tcp_listener *l = arg;
+	struct bufferevent *bev;
+
+	(void)lev; (void)salen;
+	if (l->srv->nconns >= TCP_MAX_CONNS) {
+		evutil_closesocket(fd);
+		return;
+	}
+	bev = bufferevent_socket_new(l->srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	tcp_conn_start(l->srv, bev, sa, &l->local, TP_TCP);
 }
 
 int
@@ -193,7 +212,7 @@ void
 tcp_conn_free(struct tcp_conn *c)
 {
 	struct turn_pkt p = {
-		.conn = c, .tp = TP_TCP,
+		.conn = c, .tp = c->tp,
 		.client = (struct sockaddr *)&c->client,
 		.local = (struct sockaddr *)&c->local,
 	};
