@@ -3,6 +3,8 @@
  *
  *   tlsprobe tls        ADDR PORT   Binding over TLS (RFC 8489 §6.2.3)
  *   tlsprobe dtls       ADDR PORT   Binding over DTLS 1.2
+ *   tlsprobe tls-hold   ADDR PORT   two Bindings 3 s apart on one TLS
+ *                                   connection (a reload in between)
  *   tlsprobe dtls-hello ADDR PORT   send one ClientHello without a cookie
  *                                   and never answer (a spoofed source)
  *
@@ -80,15 +82,32 @@ print_answer(SSL *ssl, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* One Binding over an SSL connected on fd (blocking, with timeouts). */
+/* One Binding on a connected SSL; 0 if answered. */
 static int
-binding(SSL_CTX *ctx, int fd, bool dtls)
+binding_once(SSL *ssl, bool dtls)
 {
-	struct timeval tv = { TIMEOUT_MS / 1000, 0 };
 	uint8_t req[128], buf[2048];
 	size_t len = binding_request(req, sizeof(req)), got = 0;
+	int n;
+
+	if (SSL_write(ssl, req, (int)len) != (int)len)
+		return 1;
+	/* A stream may cut the answer anywhere; a DTLS record is whole. */
+	while ((n = SSL_read(ssl, buf + got, (int)(sizeof(buf) - got))) > 0) {
+		got += (size_t)n;
+		if (dtls || (got >= 20 && got >= 20u + (buf[2] << 8 | buf[3])))
+			break;
+	}
+	return got > 0 ? print_answer(ssl, buf, got) : 1;
+}
+
+/* count Bindings, pause_s apart, over one SSL connected on fd. */
+static int
+binding(SSL_CTX *ctx, int fd, bool dtls, int count, unsigned pause_s)
+{
+	struct timeval tv = { TIMEOUT_MS / 1000, 0 };
 	SSL *ssl = SSL_new(ctx);
-	int n, rc = 1;
+	int rc = 1;
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (dtls) {
@@ -102,18 +121,17 @@ binding(SSL_CTX *ctx, int fd, bool dtls)
 	} else {
 		SSL_set_fd(ssl, fd);
 	}
-	if (SSL_connect(ssl) != 1 || SSL_write(ssl, req, (int)len) != (int)len)
-		goto out;
-	/* A stream may cut the answer anywhere; a DTLS record is whole. */
-	while ((n = SSL_read(ssl, buf + got, (int)(sizeof(buf) - got))) > 0) {
-		got += (size_t)n;
-		if (dtls || (got >= 20 && got >= 20u + (buf[2] << 8 | buf[3])))
-			break;
+	if (SSL_connect(ssl) == 1) {
+		for (int i = 0; i < count; i++) {
+			if (i > 0) {
+				fflush(stdout);
+				sleep(pause_s);
+			}
+			if ((rc = binding_once(ssl, dtls)) != 0)
+				break;
+		}
+		SSL_shutdown(ssl);
 	}
-	if (got > 0)
-		rc = print_answer(ssl, buf, got);
-	SSL_shutdown(ssl);
-out:
 	ERR_print_errors_fp(stderr);
 	SSL_free(ssl);
 	return rc;
@@ -152,8 +170,11 @@ main(int argc, char **argv)
 	SSL_CTX *ctx;
 	int fd, rc;
 
-	if (argc != 4 || (!dtls && strcmp(argv[1], "tls") != 0)) {
-		fprintf(stderr, "usage: tlsprobe tls|dtls|dtls-hello ADDR PORT\n");
+	bool hold = argc == 4 && strcmp(argv[1], "tls-hold") == 0;
+
+	if (argc != 4 || (!dtls && !hold && strcmp(argv[1], "tls") != 0)) {
+		fprintf(stderr, "usage: tlsprobe tls|tls-hold|dtls|dtls-hello "
+			"ADDR PORT\n");
 		return 2;
 	}
 	fd = connect_to(argv[2], argv[3], dtls ? SOCK_DGRAM : SOCK_STREAM);
@@ -165,7 +186,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "dtls-hello") == 0)
 		rc = dtls_hello(ctx, fd);
 	else
-		rc = binding(ctx, fd, dtls);
+		rc = binding(ctx, fd, dtls, hold ? 2 : 1, 3);
 	SSL_CTX_free(ctx);
 	close(fd);
 	return rc;
