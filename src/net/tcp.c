@@ -231,7 +231,20 @@ tcp_send(struct tcp_conn *c, const uint8_t *buf, size_t len)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
+	struct evbuffer *one;
+	int rc;
+
 	if (evbuffer_get_length(out) + len > TCP_OUT_MAX)
 		return ENOBUFS;
-	return bufferevent_write(c->bev, buf, len) == 0 ? 0 : ENOMEM;
+	if (c->tp != TP_TLS)
+		return bufferevent_write(c->bev, buf, len) == 0 ? 0 : ENOMEM;
+	/* TLS: a chain of its own, so the OpenSSL bufferevent writes it as
+	 * its own record. Clients such as coturn's read one message per
+	 * record and drop the rest of a record holding several. */
+	if ((one = evbuffer_new()) == NULL)
+		return ENOMEM;
+	rc = evbuffer_add(one, buf, len) == 0 &&
+	     evbuffer_add_buffer(out, one) == 0 ? 0 : ENOMEM;
+	evbuffer_free(one);
+	return rc;
 }
