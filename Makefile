@@ -11,14 +11,14 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libevent libconfig openssl zlib jansson
+PKGS    := libevent libevent_openssl libconfig openssl zlib jansson
 SAN     ?=
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wformat=2 -Wno-format-nonliteral
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) -std=c17 $(WARN) -D_GNU_SOURCE -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent -lconfig -lssl -lcrypto -lz -ljansson)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent -levent_openssl -lconfig -lssl -lcrypto -lz -ljansson)
 # Debian's libwslay-dev ships no .pc file
 LDLIBS  += -lwslay
 

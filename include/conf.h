@@ -24,6 +24,8 @@
 #define CONF_MAX_CIDRS    64
 #define CONF_MAX_RELAY_IP 8
 #define CONF_MAX_ORIGINS  16
+#define CONF_MAX_CERTS    16   /* extra SNI certificates */
+#define CONF_TLS_PORT     5349
 
 /* A static long-term credential user (RFC 8489 §9.2). */
 struct conf_user {
@@ -126,6 +128,16 @@ struct conf {
 	unsigned rate_limit_burst;        /* ... in bursts of, default 100 */
 	unsigned auth_fail_limit;         /* failed authentications/minute
 					     (and burst), default 60; 0 = off */
+	/* TLS (TCP) and DTLS (UDP) listeners, RFC 8656 §3.1 */
+	struct sockaddr_storage tls_listen[CONF_MAX_LISTEN];
+	size_t ntls_listen;
+	unsigned tls_listen_line;         /* line of tls-listen in the file */
+	char *cert;                       /* PEM certificate (+ chain) */
+	char *key;                        /* PEM private key */
+	char *certs[CONF_MAX_CERTS];      /* extra PEM files (chain + key) for SNI */
+	size_t ncerts;
+	char *tls_ciphers;                /* OpenSSL cipher list (TLS <= 1.2) */
+	unsigned tls_min_version;         /* 12 (default) or 13 */
 };
 
 /** What the caller should do after conf_parse_args(). */

@@ -62,6 +62,7 @@ conf_defaults(struct conf *c)
 	c->rate_limit = 20;
 	c->rate_limit_burst = 100;
 	c->auth_fail_limit = 60;
+	c->tls_min_version = 12;
 }
 
 void
@@ -80,6 +81,7 @@ conf_free(struct conf *c)
 	reset_users(c);
 	reset_secrets(c);
 	http_conf_free(c);
+	conf_free_tls(c);
 	conf_defaults(c);
 }
 
@@ -199,6 +201,8 @@ apply_setting(struct conf *c, const config_setting_t *s, const char *name,
 	if (rc != 0)
 		conf_errf(err, errlen, "%s:%u: key '%s': %s", w.file, w.line,
 			  k->name, why);
+	else if (k->set == set_tls_listen)
+		c->tls_listen_line = w.line;   /* for conf_validate */
 	return rc;
 }
 

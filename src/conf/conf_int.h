@@ -81,6 +81,22 @@ int set_relay_ports(struct conf *, const struct conf_key *, const char *,
 int set_external_ip(struct conf *, const struct conf_key *, const char *,
 		    char *, size_t);
 void reset_external_ip(struct conf *);
+/* set_tls.c */
+int set_tls_listen(struct conf *, const struct conf_key *, const char *,
+		   char *, size_t);
+void reset_tls_listen(struct conf *);
+int set_cert_file(struct conf *, const struct conf_key *, const char *,
+		  char *, size_t);
+void reset_certs(struct conf *);
+int set_tls_ciphers(struct conf *, const struct conf_key *, const char *,
+		    char *, size_t);
+int set_tls_min_version(struct conf *, const struct conf_key *,
+			const char *, char *, size_t);
+/** Free the TLS strings (conf_free). */
+void conf_free_tls(struct conf *c);
+/** Cross-field TLS checks for conf_validate (a conf_rule). */
+int conf_rule_tls(const struct conf *c, const char **key, char *why,
+		  size_t whylen);
 
 /* set_http.c: the HTTP listener and signaling keys */
 int set_http_listen(struct conf *, const struct conf_key *, const char *,

@@ -71,6 +71,12 @@ static const struct conf_key keys[] = {
 	INT_KEY("rate-limit", rate_limit, 0, QUOTA_MAX),
 	INT_KEY("rate-limit-burst", rate_limit_burst, 1, QUOTA_MAX),
 	INT_KEY("auth-fail-limit", auth_fail_limit, 0, QUOTA_MAX),
+	LIST_KEY("tls-listen", set_tls_listen, reset_tls_listen),
+	STR_KEY("cert", cert, set_path),
+	STR_KEY("key", key, set_path),
+	LIST_KEY("certs", set_cert_file, reset_certs),
+	STR_KEY("tls-ciphers", tls_ciphers, set_tls_ciphers),
+	STR_KEY("tls-min-version", tls_min_version, set_tls_min_version),
 };
 
 const struct conf_key *

@@ -4,6 +4,7 @@
  * "FILE: key 'K': what" (just "key 'K': what" when no file was loaded).
  */
 #include <errno.h>
+#include <string.h>
 
 #include "conf_int.h"
 
@@ -97,7 +98,7 @@ rule_log_file(const struct conf *c, const char **key, char *why,
 
 static const conf_rule rules[] = {
 	rule_listen, rule_relay_ports, rule_lifetimes, rule_limits,
-	rule_realm, rule_log_file,
+	rule_realm, rule_log_file, conf_rule_tls,
 };
 
 int
@@ -111,7 +112,11 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(rules) / sizeof(*rules); i++) {
 		if (rules[i](c, &key, why, sizeof(why)) == 0)
 			continue;
-		if (c->path != NULL)
+		if (c->path != NULL && strcmp(key, "tls-listen") == 0 &&
+		    c->tls_listen_line != 0)
+			conf_errf(err, errlen, "%s:%u: key '%s': %s", c->path,
+				  c->tls_listen_line, key, why);
+		else if (c->path != NULL)
 			conf_errf(err, errlen, "%s: key '%s': %s", c->path,
 				  key, why);
 		else

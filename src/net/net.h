@@ -14,12 +14,14 @@
 #include "turn.h"
 
 /* Every connection handle given to the core starts with this. */
-enum net_kind { NET_UDP, NET_TCP, NET_UDP_RELAY, NET_TCP_RELAY };
+enum net_kind { NET_UDP, NET_TCP, NET_UDP_RELAY, NET_TCP_RELAY, NET_DTLS };
 struct net_conn {
 	enum net_kind kind;
 };
 
 struct server;
+struct tls_ctxs;
+struct dtls_listener;
 
 struct udp_listener {
 	struct net_conn hdr;
@@ -41,7 +43,8 @@ struct tcp_pipe {
 TAILQ_HEAD(tcp_pipe_list, tcp_pipe);
 
 struct tcp_conn {
-	struct net_conn hdr;
+	struct net_conn hdr;              /* NET_TCP, for TLS too */
+	enum turn_transport tp;           /* TP_TCP or TP_TLS */
 	struct bufferevent *bev;
 	struct tcp_pipe *pipe;            /* set by ConnectionBind */
 	struct sockaddr_storage client, local;
@@ -76,6 +79,12 @@ struct server {
 	int argc;                         /* the command line, for reloads */
 	char **argv;
 	struct conf_retired *retired;     /* configs replaced by reloads */
+	/* tls.c: TLS and DTLS listeners at tls-listen (RFC 8656 §3.1) */
+	struct tls_ctxs *tls;             /* NULL: no tls-listen */
+	struct tcp_listener *tlsl[CONF_MAX_LISTEN];
+	size_t ntlsl;
+	struct dtls_listener *dtls[CONF_MAX_LISTEN];
+	size_t ndtls;
 };
 
 /* reload.c: SIGHUP */
@@ -124,6 +133,26 @@ int tcp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 		     struct tcp_listener **out);
 void tcp_listener_free(struct tcp_listener *l);
 void tcp_conn_free(struct tcp_conn *c);
+int tcp_conn_start(struct server *srv, struct bufferevent *bev,
+		   const struct sockaddr *client,
+		   const struct sockaddr_storage *local, enum turn_transport tp);
 int tcp_send(struct tcp_conn *c, const uint8_t *buf, size_t len);
+
+/* udp.c helpers shared with dtls.c */
+void udp_dest_addr(const struct sockaddr_storage *bound, struct msghdr *mh,
+		   struct sockaddr_storage *local);
+int udp_want_pktinfo(int fd, const struct sockaddr_storage *addr);
+
+/* tls.c */
+int tls_server_start(struct server *s);
+void tls_reload(struct server *s);
+void tls_server_stop(struct server *s);
+
+/* dtls.c */
+int dtls_listener_new(struct server *srv, const struct sockaddr_storage *addr,
+		      struct dtls_listener **out);
+void dtls_listener_free(struct dtls_listener *l);
+struct dtls_sess;
+int dtls_send(struct dtls_sess *s, const uint8_t *buf, size_t len);
 
 #endif

@@ -53,6 +53,11 @@ keep_fixed(const struct conf *old, struct conf *n)
 		needs_restart("listen");
 	memcpy(n->listen, old->listen, sizeof(old->listen));
 	n->nlisten = old->nlisten;
+	if (n->ntls_listen != old->ntls_listen ||
+	    memcmp(n->tls_listen, old->tls_listen, sizeof(old->tls_listen)) != 0)
+		needs_restart("tls-listen");
+	memcpy(n->tls_listen, old->tls_listen, sizeof(old->tls_listen));
+	n->ntls_listen = old->ntls_listen;
 	if (n->nhttp_listen != old->nhttp_listen ||
 	    memcmp(n->http_listen, old->http_listen,
 		   sizeof(old->http_listen)) != 0)
@@ -128,6 +133,7 @@ server_reload(struct server *s)
 	auth_free(s->auth);
 	s->auth = auth;
 	httpd_reconfigure(s->http, s->conf);
+	tls_reload(s);                    /* certificates: new connections */
 	log_set_level(s->conf->log_level);
 	log_set_format(s->conf->log_format);
 	node->next = s->retired;

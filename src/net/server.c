@@ -24,6 +24,8 @@ io_send(void *arg, void *conn, const struct sockaddr *to, const uint8_t *buf,
 	(void)arg;
 	if (nc->kind == NET_UDP)
 		return udp_send(conn, to, buf, len);
+	if (nc->kind == NET_DTLS)
+		return dtls_send(conn, buf, len);
 	return tcp_send(conn, buf, len);
 }
 
@@ -158,6 +160,8 @@ server_new(struct server **out, const struct conf *conf)
 	for (size_t i = 0; i < conf->nlisten; i++)
 		if ((err = add_listeners(s, &conf->listen[i])) != 0)
 			goto fail;
+	if ((err = tls_server_start(s)) != 0)
+		goto fail;
 	if (s->nudp == 0) {
 		log_error("no listener could be opened");
 		err = EADDRNOTAVAIL;
@@ -199,6 +203,7 @@ server_free(struct server *s)
 	while ((c = TAILQ_FIRST(&s->conns)) != NULL)
 		tcp_conn_free(c);
 	httpd_free(s->http);
+	tls_server_stop(s);
 	turn_server_fini(&s->core);
 	tcp_pipes_free(s);
 	auth_free(s->auth);

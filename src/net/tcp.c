@@ -25,7 +25,7 @@ tcp_conn_close(struct tcp_conn *c, const char *why)
 {
 	char a[ADDR_STRLEN];
 
-	log_debug("tcp %s: closed (%s)",
+	log_debug("%s %s: closed (%s)", c->tp == TP_TLS ? "tls" : "tcp",
 		  addr_str((struct sockaddr *)&c->client, a, sizeof(a)), why);
 	tcp_conn_free(c);
 }
@@ -37,7 +37,7 @@ drain_frames(struct tcp_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct turn_pkt p = {
-		.conn = c, .tp = TP_TCP,
+		.conn = c, .tp = c->tp,
 		.client = (struct sockaddr *)&c->client,
 		.local = (struct sockaddr *)&c->local,
 	};
@@ -110,7 +110,7 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct tcp_conn *c = arg;
 	struct turn_pkt p = {
-		.conn = c, .tp = TP_TCP,
+		.conn = c, .tp = c->tp,
 		.client = (struct sockaddr *)&c->client,
 		.local = (struct sockaddr *)&c->local,
 	};
@@ -128,39 +128,58 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		tcp_conn_close(arg, "eof");
 }
 
-static void
-tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
-	      struct sockaddr *sa, int salen, void *arg)
+/*
+ * Take over bev (a plain socket bufferevent, or a TLS one from tls.c) as
+ * a STUN stream connection of transport tp. On failure bev is freed.
+ */
+int
+tcp_conn_start(struct server *srv, struct bufferevent *bev,
+	       const struct sockaddr *client,
+	       const struct sockaddr_storage *local, enum turn_transport tp)
 {
-	struct tcp_listener *l = arg;
-	struct server *srv = l->srv;
 	struct timeval idle = { (time_t)srv->conf->tcp_idle_timeout, 0 };
 	struct tcp_conn *c;
 
-	(void)lev;
-	if (!net_admit(srv, sa) || (c = calloc(1, sizeof(*c))) == NULL) {
-		evutil_closesocket(fd);
-		return;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		bufferevent_free(bev);
+		return ENOBUFS;
 	}
 	c->hdr.kind = NET_TCP;
+	c->tp = tp;
 	c->srv = srv;
-	memcpy(&c->client, sa, (size_t)salen);
+	c->bev = bev;
+	memcpy(&c->client, client, addr_len(client));
 	/* The concrete local address, even on a wildcard listener. */
-	if (getsockname(fd, (struct sockaddr *)&c->local,
+	if (getsockname(bufferevent_getfd(bev), (struct sockaddr *)&c->local,
 			&(socklen_t){ sizeof(c->local) }) != 0)
-		c->local = l->local;
-	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		evutil_closesocket(fd);
-		free(c);
-		return;
-	}
+		c->local = *local;
 	TAILQ_INSERT_TAIL(&srv->conns, c, link);
 	srv->nconns++;
 	bufferevent_setcb(c->bev, tcp_read_cb, NULL, tcp_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 2 * TCP_MAX_FRAME);
 	bufferevent_set_timeouts(c->bev, &idle, NULL);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return 0;
+}
+
+static void
+tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+	      struct sockaddr *sa, int salen, void *arg)
+{
+	struct tcp_listener *l = arg;
+	struct bufferevent *bev;
+
+	(void)lev; (void)salen;
+	if (!net_admit(l->srv, sa)) {
+		evutil_closesocket(fd);
+		return;
+	}
+	bev = bufferevent_socket_new(l->srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	tcp_conn_start(l->srv, bev, sa, &l->local, TP_TCP);
 }
 
 int
@@ -204,7 +223,7 @@ void
 tcp_conn_free(struct tcp_conn *c)
 {
 	struct turn_pkt p = {
-		.conn = c, .tp = TP_TCP,
+		.conn = c, .tp = c->tp,
 		.client = (struct sockaddr *)&c->client,
 		.local = (struct sockaddr *)&c->local,
 	};
@@ -223,7 +242,20 @@ tcp_send(struct tcp_conn *c, const uint8_t *buf, size_t len)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
+	struct evbuffer *one;
+	int rc;
+
 	if (evbuffer_get_length(out) + len > TCP_OUT_MAX)
 		return ENOBUFS;
-	return bufferevent_write(c->bev, buf, len) == 0 ? 0 : ENOMEM;
+	if (c->tp != TP_TLS)
+		return bufferevent_write(c->bev, buf, len) == 0 ? 0 : ENOMEM;
+	/* TLS: a chain of its own, so the OpenSSL bufferevent writes it as
+	 * its own record. Clients such as coturn's read one message per
+	 * record and drop the rest of a record holding several. */
+	if ((one = evbuffer_new()) == NULL)
+		return ENOMEM;
+	rc = evbuffer_add(one, buf, len) == 0 &&
+	     evbuffer_add_buffer(out, one) == 0 ? 0 : ENOMEM;
+	evbuffer_free(one);
+	return rc;
 }

@@ -16,11 +16,11 @@
 /* On a wildcard listener, the address a datagram was sent to (from
  * IP_PKTINFO / IPV6_PKTINFO): the server half of the 5-tuple, and the IP
  * a relay is bound on. */
-static void
-dest_addr(const struct udp_listener *l, struct msghdr *mh,
-	  struct sockaddr_storage *local)
+void
+udp_dest_addr(const struct sockaddr_storage *bound, struct msghdr *mh,
+	      struct sockaddr_storage *local)
 {
-	*local = l->local;
+	*local = *bound;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL;
 	     c = CMSG_NXTHDR(mh, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
@@ -61,13 +61,13 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		ssize_t n = recvmsg(fd, &mh, 0);
 		if (n < 0)
 			break;          /* EAGAIN, or an ICMP error: move on */
-		dest_addr(l, &mh, &local);
+		udp_dest_addr(&l->local, &mh, &local);
 		turn_on_client(&l->srv->core, &p, buf, (size_t)n);
 	}
 }
 
-static int
-want_pktinfo(int fd, const struct sockaddr_storage *addr)
+int
+udp_want_pktinfo(int fd, const struct sockaddr_storage *addr)
 {
 	int one = 1;
 
@@ -93,7 +93,7 @@ udp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 	l->srv = srv;
 	l->local = *addr;
 	err = sock_bind(addr, SOCK_DGRAM, &l->fd);
-	if (err == 0 && want_pktinfo(l->fd, addr) != 0) {
+	if (err == 0 && udp_want_pktinfo(l->fd, addr) != 0) {
 		err = errno;
 		close(l->fd);
 	}

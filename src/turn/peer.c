@@ -260,7 +260,8 @@ turn_on_peer(struct turn_server *s, struct alloc *a,
 	if (c != NULL) {
 		chandata_hdr(start, c->num, (uint16_t)len);
 		out = 4 + len;
-		if (a->ft.proto != TP_UDP) {   /* §12.5: padded on streams */
+		if (a->ft.proto == TP_TCP || a->ft.proto == TP_TLS) {
+			/* §12.5: padded on streams, not over UDP or DTLS */
 			memset(buf + len, 0, (4 - (len & 3)) & 3);
 			out = (out + 3) & ~(size_t)3;
 		}
