@@ -57,6 +57,7 @@ conf_defaults(struct conf *c)
 	c->max_conns = 4096;
 	c->max_conns_per_ip = 64;
 	http_conf_defaults(c);
+	admin_conf_defaults(c);
 	c->rate_limit = 20;
 	c->rate_limit_burst = 100;
 	c->auth_fail_limit = 60;
@@ -78,6 +79,7 @@ conf_free(struct conf *c)
 	reset_users(c);
 	reset_secrets(c);
 	http_conf_free(c);
+	admin_conf_free(c);
 	conf_defaults(c);
 }
 
@@ -290,6 +292,7 @@ conf_load_file(struct conf *c, const char *path, char *err, size_t errlen)
 	if (rc == 0) {
 		free(c->path);
 		c->path = copy;
+		conf_hash_file(c, path);
 	}
 out:
 	config_destroy(&cf);

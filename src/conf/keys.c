@@ -69,6 +69,8 @@ static const struct conf_key keys[] = {
 	INT_KEY("rate-limit", rate_limit, 0, QUOTA_MAX),
 	INT_KEY("rate-limit-burst", rate_limit_burst, 1, QUOTA_MAX),
 	INT_KEY("auth-fail-limit", auth_fail_limit, 0, QUOTA_MAX),
+	LIST_KEY("admin-listen", set_admin_listen, reset_admin_listen),
+	STR_KEY("admin-token", admin_token, set_secret_text),
 };
 
 const struct conf_key *
