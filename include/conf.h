@@ -122,6 +122,15 @@ struct conf {
 	unsigned ice_ttl;                 /* REST credential lifetime, 3600 */
 	unsigned join_rate;               /* joins per minute per IP, 30 */
 
+	/* admin listener: GET /metrics, GET /api/status (docs/admin.md) */
+	struct sockaddr_storage admin_listen[CONF_MAX_LISTEN]; /* none: off */
+	size_t nadmin_listen;
+	bool admin_listen_default;        /* still the built-in
+					     127.0.0.1:9641: a failed bind
+					     only warns */
+	char *admin_token;                /* Bearer token; NULL = none */
+	char file_sha256[65];             /* of the file loaded, hex; "" = none */
+
 	/* abuse resistance, per source IP (IPv6: per /64) */
 	unsigned rate_limit;              /* unauthenticated error answers/s
 					     over UDP, default 20; 0 = off */

@@ -29,6 +29,26 @@ int httpd_new(struct httpd **out, struct event_base *base,
  *  secret and URLs of handed-out credentials, api-key, origins, www-dir.
  *  Listeners stay as they are (a change needs a restart). */
 void httpd_reconfigure(struct httpd *h, const struct conf *conf);
+/* The admin listener (src/http/admin.c): GET /metrics, GET /api/status
+ * and GET /healthz on the admin-listen addresses, behind admin-token. */
+struct metrics_src;
+/** Fill what only the daemon knows: the TURN core's counters, the
+ *  allocations and connections (the signaling part: httpd_metrics). */
+typedef void (*httpd_collect_fn)(void *arg, struct metrics_src *m);
+
+/**
+ * Bind every admin-listen address of conf (which must outlive it) on
+ * base; collect(arg, ...) is called for each scrape. No address: off.
+ * A failed bind is fatal, except for the built-in default, which warns.
+ * @return 0 or an errno; a message has been logged.
+ */
+int httpd_admin_new(struct httpd **out, struct event_base *base,
+		    const struct conf *conf, httpd_collect_fn collect,
+		    void *arg);
+/** The signaling gauges and counters of h (an HTTP listener) into m;
+ *  nothing when signaling is off or h is NULL. */
+void httpd_metrics(const struct httpd *h, struct metrics_src *m);
+
 /** Close listeners and connections. NULL is fine. */
 void httpd_free(struct httpd *h);
 

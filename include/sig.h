@@ -111,6 +111,8 @@ bool sig_issue_allowed(struct sig *s, const char *ip);
 size_t sig_nconns(const struct sig *s);
 size_t sig_nrooms(const struct sig *s);
 size_t sig_nsessions(const struct sig *s);
+/** Text messages received from (out false) or sent to (true) clients. */
+uint64_t sig_nmessages(const struct sig *s, bool out);
 
 /**
  * The iceServers array for a session id: one entry with stun:, turn: (UDP,

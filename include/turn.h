@@ -70,7 +70,14 @@ struct turn_pkt {
 	int64_t wall_s;                   /* Unix time */
 };
 
-/* Counters, summed by the metrics endpoint later. */
+/* Responses by method and code (restund style): methods 1..12 by their
+ * number, [0] any other; codes by their index in turn_stats_codes[],
+ * the last slot any other code. */
+#define TURN_STATS_METHODS 13
+#define TURN_STATS_CODES   20
+extern const uint16_t turn_stats_codes[TURN_STATS_CODES]; /* 0: other */
+
+/* Counters, read by the metrics endpoint (src/util/metrics.c). */
 struct turn_stats {
 	uint64_t rx_msgs;                 /* messages handed to the core */
 	uint64_t malformed;               /* dropped: not STUN, bad TLVs, ... */
@@ -94,7 +101,11 @@ struct turn_stats {
 	uint64_t rl_answers_dropped;      /* error answers over rate-limit */
 	uint64_t auth_failures;           /* signed requests answered 401 */
 	uint64_t rl_auth_dropped;         /* signed requests over auth-fail-limit */
+	uint64_t resp_by[TURN_STATS_METHODS][TURN_STATS_CODES];
 };
+
+/** Count one response sent: resp[code] and resp_by[method][code]. */
+void turn_stats_count_resp(struct turn_stats *st, uint16_t method, int code);
 
 #define TURN_MAX_TOKENS 64
 
@@ -154,6 +165,10 @@ void turn_server_fini(struct turn_server *s);
 /** Periodic sweep (about once a second): expire allocations,
  *  permissions, channels and reservations. */
 void turn_server_tick(struct turn_server *s, uint64_t now_ms);
+
+/** Live allocations by client transport (enum turn_transport) and relay
+ *  family: [0] IPv4, [1] IPv6, [2] both (dual). Walks the table. */
+void turn_alloc_counts(struct turn_server *s, uint64_t out[4][3]);
 
 /** A stream connection closed: its allocation (RFC 8656 §5: one per
  *  TCP/TLS connection) goes with it. */

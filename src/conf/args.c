@@ -85,6 +85,9 @@ static const struct flag flags[] = {
 		"directory of the static files (the demo page)"),
 	KEYFLAG("public-host", "public-host", FM_SET, "HOST",
 		"host name or IP in the stun:/turn: URLs handed out"),
+	KEYFLAG("admin-listen", "admin-listen", FM_REPLACE, "ADDR:PORT",
+		"admin listener, /metrics and /api/status (repeat; "
+		"\"off\" = none)"),
 	{ { "reload", no_argument, NULL, OPT_RELOAD }, NULL, FM_NONE, NULL,
 	  "send SIGHUP to the server named by pidfile, and exit" },
 	{ { "check-config", no_argument, NULL, OPT_CHECK }, NULL, FM_NONE,

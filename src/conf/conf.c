@@ -59,6 +59,7 @@ conf_defaults(struct conf *c)
 	c->udp_rcvbuf = 4u << 20;
 	c->udp_sndbuf = 4u << 20;
 	http_conf_defaults(c);
+	admin_conf_defaults(c);
 	c->rate_limit = 20;
 	c->rate_limit_burst = 100;
 	c->auth_fail_limit = 60;
@@ -82,6 +83,7 @@ conf_free(struct conf *c)
 	reset_secrets(c);
 	http_conf_free(c);
 	conf_free_tls(c);
+	admin_conf_free(c);
 	conf_defaults(c);
 }
 
@@ -296,6 +298,7 @@ conf_load_file(struct conf *c, const char *path, char *err, size_t errlen)
 	if (rc == 0) {
 		free(c->path);
 		c->path = copy;
+		conf_hash_file(c, path);
 	}
 out:
 	config_destroy(&cf);

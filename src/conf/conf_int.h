@@ -112,6 +112,17 @@ int set_secret_text(struct conf *, const struct conf_key *, const char *,
 void http_conf_defaults(struct conf *c);
 void http_conf_free(struct conf *c);
 
+/* set_admin.c: the admin listener (admin-listen; admin-token uses
+ * set_secret_text) */
+int set_admin_listen(struct conf *, const struct conf_key *, const char *,
+		     char *, size_t);
+void reset_admin_listen(struct conf *);
+void admin_conf_defaults(struct conf *c);
+void admin_conf_free(struct conf *c);
+/** SHA-256 of the file at path, in hex, into c->file_sha256 ("" when it
+ *  cannot be read). */
+void conf_hash_file(struct conf *c, const char *path);
+
 /** The row for name, or NULL. */
 const struct conf_key *conf_key_find(const char *name);
 /** The i-th key of the table, NULL past the end (env.c walks them). */

@@ -77,6 +77,8 @@ static const struct conf_key keys[] = {
 	LIST_KEY("certs", set_cert_file, reset_certs),
 	STR_KEY("tls-ciphers", tls_ciphers, set_tls_ciphers),
 	STR_KEY("tls-min-version", tls_min_version, set_tls_min_version),
+	LIST_KEY("admin-listen", set_admin_listen, reset_admin_listen),
+	STR_KEY("admin-token", admin_token, set_secret_text),
 };
 
 const struct conf_key *

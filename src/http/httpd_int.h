@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <sys/queue.h>
+#include <time.h>
 #include <event2/bufferevent.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -55,6 +56,12 @@ struct httpd {
 	struct sig_ice ice;
 	struct event *tick;
 	char host[SIG_HOST_MAX];    /* for URLs; "" = the request's Host */
+	/* the admin listener (admin.c) */
+	bool admin;
+	httpd_collect_fn collect;
+	void *collect_arg;
+	int64_t start_s;            /* Unix time it started */
+	struct timespec start_mono;
 };
 
 /* server.c */
@@ -69,6 +76,9 @@ void route_request(struct hconn *c, struct http_req *r);
 void httpd_ice_setup(struct httpd *h);
 void httpd_url_host(const struct httpd *h, const struct http_req *r,
 		    char *out, size_t cap);
+
+/* admin.c */
+void admin_route(struct hconn *c, struct http_req *r);
 
 /* ws.c */
 void ws_upgrade(struct hconn *c, struct http_req *r);

@@ -182,6 +182,10 @@ serve_file(struct hconn *c, struct http_req *r)
 void
 route_request(struct hconn *c, struct http_req *r)
 {
+	if (c->h->admin) {
+		admin_route(c, r);
+		return;
+	}
 	if (strcmp(r->path, "/healthz") == 0)
 		hconn_respond(c, r, 200, "text/plain; charset=utf-8", "ok\n",
 			      3, NULL);

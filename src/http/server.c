@@ -176,7 +176,8 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct hconn *c;
 
 	(void)l; (void)salen;
-	if (h->nconns >= (size_t)h->conf->max_sig_conns + HTTPD_EXTRA_CONNS ||
+	if (h->nconns >= (h->admin ? 0 : (size_t)h->conf->max_sig_conns) +
+			 HTTPD_EXTRA_CONNS ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		evutil_closesocket(fd);
 		return;
@@ -214,16 +215,20 @@ add_listener(struct httpd *h, const struct sockaddr_storage *ss)
 						  128, sa, (int)addr_len(sa));
 	if (h->lev[h->nlev] != NULL) {
 		h->nlev++;
-		log_info("listening on %s (http, signaling)", buf);
+		log_info("listening on %s (%s)", buf, h->admin ?
+			 "admin: /metrics, /api/status" : "http, signaling");
 		return 0;
 	}
 	err = errno ? errno : EADDRNOTAVAIL;
-	if (h->conf->http_listen_default) {
-		log_warn("http-listen %s: %s; the HTTP listener is off",
-			 buf, strerror(err));
+	if (h->admin ? h->conf->admin_listen_default :
+	    h->conf->http_listen_default) {
+		log_warn("%s %s: %s; the %s listener is off", h->admin ?
+			 "admin-listen" : "http-listen", buf, strerror(err),
+			 h->admin ? "admin" : "HTTP");
 		return 0;
 	}
-	log_error("http-listen %s: %s", buf, strerror(err));
+	log_error("%s %s: %s", h->admin ? "admin-listen" : "http-listen", buf,
+		  strerror(err));
 	return err;
 }
 
@@ -298,6 +303,30 @@ httpd_new(struct httpd **out, struct event_base *base,
 	}
 	for (size_t i = 0; i < conf->nhttp_listen; i++)
 		if ((err = add_listener(h, &conf->http_listen[i])) != 0)
+			return err;
+	return 0;
+}
+
+int
+httpd_admin_new(struct httpd **out, struct event_base *base,
+		const struct conf *conf, httpd_collect_fn collect, void *arg)
+{
+	struct httpd *h = calloc(1, sizeof(*h));
+	int err;
+
+	if (h == NULL)
+		return ENOMEM;
+	h->base = base;
+	h->conf = conf;
+	h->admin = true;
+	h->collect = collect;
+	h->collect_arg = arg;
+	h->start_s = (int64_t)time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &h->start_mono);
+	TAILQ_INIT(&h->conns);
+	*out = h;
+	for (size_t i = 0; i < conf->nadmin_listen; i++)
+		if ((err = add_listener(h, &conf->admin_listen[i])) != 0)
 			return err;
 	return 0;
 }

@@ -75,6 +75,7 @@ struct server {
 	struct event *tick;               /* 1 s sweep of allocations */
 	struct auth *auth;
 	struct httpd *http;               /* HTTP listener and signaling */
+	struct httpd *admin;              /* admin listener: /metrics */
 	uint8_t nonce_key[32];            /* kept across reloads: nonces stay valid */
 	int argc;                         /* the command line, for reloads */
 	char **argv;

@@ -64,6 +64,12 @@ keep_fixed(const struct conf *old, struct conf *n)
 		needs_restart("http-listen");
 	memcpy(n->http_listen, old->http_listen, sizeof(old->http_listen));
 	n->nhttp_listen = old->nhttp_listen;
+	if (n->nadmin_listen != old->nadmin_listen ||
+	    memcmp(n->admin_listen, old->admin_listen,
+		   sizeof(old->admin_listen)) != 0)
+		needs_restart("admin-listen");
+	memcpy(n->admin_listen, old->admin_listen, sizeof(old->admin_listen));
+	n->nadmin_listen = old->nadmin_listen;
 	if (n->relay_port_min != old->relay_port_min ||
 	    n->relay_port_max != old->relay_port_max)
 		needs_restart("relay-ports");
@@ -134,6 +140,7 @@ server_reload(struct server *s)
 	s->auth = auth;
 	httpd_reconfigure(s->http, s->conf);
 	tls_reload(s);                    /* certificates: new connections */
+	httpd_reconfigure(s->admin, s->conf);
 	log_set_level(s->conf->log_level);
 	log_set_format(s->conf->log_format);
 	node->next = s->retired;

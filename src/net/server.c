@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "httpd.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
 #include "server.h"
 
@@ -89,6 +90,18 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	net_clock(&now_ms, &wall_s);
 	turn_server_tick(&s->core, now_ms);
+}
+
+/* A scrape of the admin listener: what the daemon holds. */
+static void
+collect_metrics(void *arg, struct metrics_src *m)
+{
+	struct server *s = arg;
+
+	m->turn = &s->core.stats;
+	turn_alloc_counts(&s->core, m->allocs);
+	m->tcp_conns = s->nconns;
+	httpd_metrics(s->http, m);
 }
 
 /* The authenticator and the core; TURN stays closed without users. */
@@ -169,6 +182,9 @@ server_new(struct server **out, const struct conf *conf)
 	}
 	if ((err = httpd_new(&s->http, s->base, conf)) != 0)
 		goto fail;
+	if ((err = httpd_admin_new(&s->admin, s->base, conf, collect_metrics,
+				   s)) != 0)
+		goto fail;
 	signal(SIGPIPE, SIG_IGN);
 	sock_warn_port_range(conf->relay_port_min, conf->relay_port_max);
 	*out = s;
@@ -202,6 +218,7 @@ server_free(struct server *s)
 		return;
 	while ((c = TAILQ_FIRST(&s->conns)) != NULL)
 		tcp_conn_free(c);
+	httpd_free(s->admin);
 	httpd_free(s->http);
 	tls_server_stop(s);
 	turn_server_fini(&s->core);

@@ -96,8 +96,9 @@ sig_send_json(struct sig *s, struct sig_conn *c, json_t *msg)
 	if (msg == NULL)
 		return;
 	text = sig_dump(msg, &len);
-	if (text != NULL)
-		s->port.send(s->port.arg, c->conn, text, len);
+	if (text != NULL &&
+	    s->port.send(s->port.arg, c->conn, text, len) == 0)
+		s->msgs_out++;
 	free(text);
 	json_decref(msg);
 }
@@ -191,6 +192,7 @@ sig_input(struct sig *s, struct sig_conn *c, const char *text, size_t len)
 	json_error_t jerr;
 	json_t *msg;
 
+	s->msgs_in++;
 	if (!admit(s, c, len))
 		return;
 	msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -247,4 +249,10 @@ size_t
 sig_nsessions(const struct sig *s)
 {
 	return s->nsessions;
+}
+
+uint64_t
+sig_nmessages(const struct sig *s, bool out)
+{
+	return out ? s->msgs_out : s->msgs_in;
 }

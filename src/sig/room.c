@@ -156,8 +156,9 @@ room_broadcast(struct sig *s, struct sig_room *r, json_t *msg,
 	for (size_t i = 0; i < r->npeers; i++) {
 		struct sig_session *p = r->peers[i];
 
-		if (p != except && p->conn != NULL)
-			s->port.send(s->port.arg, p->conn->conn, text, len);
+		if (p != except && p->conn != NULL &&
+		    s->port.send(s->port.arg, p->conn->conn, text, len) == 0)
+			s->msgs_out++;
 	}
 	free(text);
 }

@@ -72,6 +72,7 @@ struct sig {
 	struct sig_session_list sessions;
 	struct sig_room_list rooms;
 	size_t nconns, nrooms, nsessions;
+	uint64_t msgs_in, msgs_out;   /* text messages, for the metrics */
 	struct ip_slot *ips;          /* SIG_IP_SLOTS */
 };
 

@@ -323,3 +323,17 @@ turn_conn_closed(struct turn_server *s, const struct turn_pkt *p)
 		turn_alloc_release(s, a);
 	}
 }
+
+void
+turn_alloc_counts(struct turn_server *s, uint64_t out[4][3])
+{
+	memset(out, 0, 4 * sizeof(*out));
+	for (struct alloc *a = alloc_first(s->allocs); a != NULL; a = a->next) {
+		unsigned tp = a->ft.proto < 4 ? a->ft.proto : TP_UDP;
+		unsigned fam = a->nrelay > 1 ? 2 :
+			       a->nrelay == 1 ? (unsigned)turn_family_index(
+				       a->relay[0].sa.sa_family) : 0;
+
+		out[tp][fam]++;
+	}
+}

@@ -5,6 +5,26 @@
 #include "log.h"
 #include "turn_int.h"
 
+const uint16_t turn_stats_codes[TURN_STATS_CODES] = {
+	200, 300, 400, 401, 403, 405, 420, 437, 438, 440, 441, 442, 443,
+	446, 447, 486, 487, 500, 508, 0,
+};
+
+void
+turn_stats_count_resp(struct turn_stats *st, uint16_t method, int code)
+{
+	unsigned mi = method < TURN_STATS_METHODS ? method : 0;
+	unsigned ci = TURN_STATS_CODES - 1;
+
+	if (code < 200 || code >= 700)
+		return;
+	st->resp[code]++;
+	for (unsigned i = 0; i + 1 < TURN_STATS_CODES; i++)
+		if (turn_stats_codes[i] == code)
+			ci = i;
+	st->resp_by[mi][ci]++;
+}
+
 void
 turn_reply_begin(struct turn_reply *r, const struct stun_msg *m, int code)
 {
@@ -48,8 +68,7 @@ turn_reply_send(struct turn_server *s, const struct turn_pkt *p,
 		return;
 	}
 	s->stats.bytes_out += len;
-	if (r->code >= 200 && r->code < 700)
-		s->stats.resp[r->code]++;
+	turn_stats_count_resp(&s->stats, m->method, r->code);
 }
 
 void

@@ -116,7 +116,7 @@ answer_connect(struct turn_server *s, const struct tcp_peer *t, int code)
 	if (stun_enc_finish(&e, &len) == 0 &&
 	    s->io->send(s->io->arg, t->ctl_conn, &t->a->ft.client.sa, buf,
 			len) == 0)
-		s->stats.resp[code]++;
+		turn_stats_count_resp(&s->stats, STUN_CONNECT, code);
 }
 
 static int

@@ -9,6 +9,9 @@ T_N=0 T_FAIL=0
 # The HTTP listener defaults to 0.0.0.0:8080: tests stay on loopback, so
 # it is off unless a test asks for it (test_sig.sh unsets this).
 export TURNPIKE_HTTP_LISTEN=off
+# The admin listener defaults to 127.0.0.1:9641, shared by every test run
+# at once: off unless a test asks for it (test_metrics.sh).
+export TURNPIKE_ADMIN_LISTEN=off
 WORK=$(mktemp -d /tmp/turnpike-integ.XXXXXX)
 SERVER_PID=""
 
