@@ -215,6 +215,10 @@ add_listener(struct httpd *h, const struct sockaddr_storage *ss)
 	if (h->lev[h->nlev] != NULL) {
 		h->nlev++;
 		log_info("listening on %s (http, signaling)", buf);
+		if (h->nlev == 1)         /* a wildcard: localhost may use the camera */
+			log_info("demo page: http://%s%s/",
+				 addr_is_any(sa) ? "localhost" : buf,
+				 addr_is_any(sa) ? strrchr(buf, ':') : "");
 		return 0;
 	}
 	err = errno ? errno : EADDRNOTAVAIL;
