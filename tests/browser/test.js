@@ -4,12 +4,14 @@
 // driver turns them into TAP. Every wait is bounded.
 //
 //   DEMO_URL=http://127.0.0.1:8080/ node test.js
+//   ONLY_TWO=1 ...: stop after the two-participant checks
 'use strict';
 const { chromium } = require('playwright-core');
 
 const URL = process.env.DEMO_URL;
 const WAIT_MS = Number(process.env.WAIT_MS || 30000);
 const ROOM = `room-${process.pid}`;
+const TAG = process.env.TAG ? `${process.env.TAG}: ` : '';
 const origin = new globalThis.URL(URL).origin;
 const ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -22,10 +24,10 @@ const ARGS = [
 ];
 
 let failed = 0;
-const pass = (d) => console.log(`PASS ${d}`);
+const pass = (d) => console.log(`PASS ${TAG}${d}`);
 const fail = (d, why) => {
   failed++;
-  console.log(`FAIL ${d}`);
+  console.log(`FAIL ${TAG}${d}`);
   if (why) console.log(`# ${String(why).split('\n').join('\n# ')}`);
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -139,6 +141,7 @@ async function main() {
       () => framesGrow(two), () => describe(two));
     await check('ICE config from welcome: relay policy and a turn: URL',
       async () => { const i = await hook(alice, 'ice()'); return i.relayOnly && i.urls.some((u) => u.startsWith('turn:')); });
+    if (process.env.ONLY_TWO) return;
 
     const text = 'hello <img src=x onerror=alert(1)> from alice';
     await alice.fill('#chat-text', text);

@@ -87,47 +87,79 @@ relay-ports = "40000-40999";
 log-level = "info";
 CONF
 
-ip netns exec "$NS" "$TURNPIKE" -c "$WORK/browser.conf" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-up=0
-for _ in $(seq 1 50); do
-	if ip netns exec "$NS" "$PROBE" udp 127.0.0.1 "$PORT" >/dev/null 2>&1 &&
-	   ip netns exec "$NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/$HPORT" 2>/dev/null; then
-		up=1; break
-	fi
-	kill -0 "$SERVER_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if [ $up = 0 ]; then
-	not_ok "server starts in namespace $NS"; sed 's/^/#   /' "$WORK/server.log"
-	finish; exit 1
-fi
-ok "server starts in namespace $NS (TURN 127.0.0.1:$PORT, page http://127.0.0.1:$HPORT/)"
+# serve ARGS...: turnpike in the namespace; wait until TURN and HTTP answer.
+serve() {
+	ip netns exec "$NS" "$TURNPIKE" "$@" >"$WORK/server.log" 2>&1 &
+	SERVER_PID=$!
+	local _
+	for _ in $(seq 1 50); do
+		if ip netns exec "$NS" "$PROBE" udp 127.0.0.1 "$PORT" >/dev/null 2>&1 &&
+		   ip netns exec "$NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/$HPORT" 2>/dev/null; then
+			return 0
+		fi
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sed 's/^/#   /' "$WORK/server.log"
+	return 1
+}
 
 # An ASan binary relays more slowly: give each wait more time, not more tests.
 WAIT_MS=30000
 case "$TURNPIKE" in *asan*) WAIT_MS=45000 ;; esac
-start=$(date +%s)
-timeout 150 ip netns exec "$NS" env DEMO_URL="http://127.0.0.1:$HPORT/" \
-	WAIT_MS=$WAIT_MS node tests/browser/test.js >"$WORK/node.out" 2>&1
-rc=$?
-while IFS= read -r line; do
-	case "$line" in
-	"PASS "*) ok "${line#PASS }" ;;
-	"FAIL "*) not_ok "${line#FAIL }" ;;
-	*) echo "# $line" ;;
-	esac
-done <"$WORK/node.out"
-[ $rc -eq 0 ] || grep -q '^FAIL ' "$WORK/node.out" ||
-	not_ok "browser test exited $rc (124: timed out)"
-echo "# browser test: $(($(date +%s) - start)) s"
-if [ $rc -ne 0 ]; then
-	echo "# server log (last 60 lines):"; tail -60 "$WORK/server.log" | sed 's/^/#   /'
-fi
 
-check "server stops cleanly (exit 0, no leak under ASan)" stop_server
-if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error' "$WORK/server.log"; then
-	not_ok "no sanitizer report in the server log"
-	grep -E -A20 'ERROR: [A-Za-z]+Sanitizer|runtime error' "$WORK/server.log" | head -40 | sed 's/^/#   /'
+# browse URL [ENV=VALUE...]: the node script in the namespace, its PASS and
+# FAIL lines as TAP.
+browse() {
+	local url=$1 rc line start
+	shift
+	start=$(date +%s)
+	timeout 150 ip netns exec "$NS" env DEMO_URL="$url" WAIT_MS=$WAIT_MS "$@" \
+		node tests/browser/test.js >"$WORK/node.out" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*) ok "${line#PASS }" ;;
+		"FAIL "*) not_ok "${line#FAIL }" ;;
+		*) echo "# $line" ;;
+		esac
+	done <"$WORK/node.out"
+	[ $rc -eq 0 ] || grep -q '^FAIL ' "$WORK/node.out" ||
+		not_ok "browser test exited $rc (124: timed out)"
+	echo "# browser run: $(($(date +%s) - start)) s"
+	if [ $rc -ne 0 ]; then
+		echo "# server log (last 60 lines):"; tail -60 "$WORK/server.log" | sed 's/^/#   /'
+	fi
+}
+
+# stopped DESC: stop the server; it must exit 0 with no sanitizer report.
+stopped() {
+	check "$1: server stops cleanly (exit 0, no leak under ASan)" stop_server
+	if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error' "$WORK/server.log"; then
+		not_ok "$1: no sanitizer report in the server log"
+		grep -E -A20 'ERROR: [A-Za-z]+Sanitizer|runtime error' "$WORK/server.log" |
+			head -40 | sed 's/^/#   /'
+	fi
+}
+
+# 1. The full scenario against a test config.
+if ! serve -c "$WORK/browser.conf"; then
+	not_ok "server starts in namespace $NS"; finish; exit 1
+fi
+ok "server starts in namespace $NS (TURN 127.0.0.1:$PORT, page http://127.0.0.1:$HPORT/)"
+browse "http://127.0.0.1:$HPORT/"
+stopped "test config"
+
+# 2. The `make run` experience: the shipped etc/turnpike.conf (no secret:
+# the daemon makes one) and the URL it prints; two tabs call relay only.
+if serve -c etc/turnpike.conf; then
+	url=$(sed -n 's/.*demo page: //p' "$WORK/server.log" | head -1)
+	check "default config: logs the demo page URL ($url)" test "$url" = "http://localhost:$HPORT/"
+	check "default config: says it generated a REST secret, without printing it" \
+		grep -q 'generated a random TURN REST secret' "$WORK/server.log"
+	browse "$url" ONLY_TWO=1 TAG="default config"
+	stopped "default config"
+else
+	not_ok "server starts with etc/turnpike.conf in namespace $NS"
 fi
 finish
