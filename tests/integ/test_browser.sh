@@ -2,7 +2,10 @@
 # The demo page (www/) in real Chromium through turnpike's own signaling
 # and TURN: two, then three participants join one room with "relay only"
 # on; every peer connection must reach "connected" over a relay/relay
-# candidate pair, decode video, get the chat, and see a leaver go.
+# candidate pair, decode video, get the chat, and see a leaver go. Then
+# the `make run` experience: the shipped etc/turnpike.conf (no secret: the
+# daemon generates one), the URL it logs, two tabs calling relay only.
+# The page's state is read through window.turnpikeDemo, not DOM text.
 #
 # How (see also shared notes on browsers here):
 # - Chromium is Debian's /usr/bin/chromium driven by playwright-core from
