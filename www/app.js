@@ -124,6 +124,7 @@ function leave(why, kind = 'info') {
   state.chat = [];
   ui.setLocal(null, 'you');
   ui.clearChat();
+  ui.clearIce();
   ui.setJoining(false);
   ui.setJoined(false);
   ui.status(why, kind);
@@ -232,6 +233,7 @@ async function peerStats() {
 async function refreshIce() {
   if (!state.me) return;
   const stats = await peerStats();
+  if (!state.me) return; // left while the stats were coming
   const gathered = { host: 0, srflx: 0, prflx: 0, relay: 0 };
   for (const s of stats) for (const k in gathered) gathered[k] += s.gathered[k];
   ui.renderIce({

@@ -47,7 +47,7 @@ export class Signal {
     clearInterval(this.pinger);
     if (this.done) return; // we closed it
     const why = this.opened
-      ? `Disconnected from the server (code ${e.code}${e.reason ? ': ' + e.reason : ''}).`
+      ? `Disconnected from the server (code ${e.code}${e.reason ? ': ' + e.reason : ''}). Join again to reconnect.`
       : `Cannot reach the signaling server at ${this.url}: is turnpike running with its HTTP listener on?`;
     this.on.closed(why);
   }

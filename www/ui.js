@@ -38,9 +38,9 @@ export function setLocal(stream, caption) {
 export function mediaButtons(audio, video, stream) {
   const hasA = !!stream && stream.getAudioTracks().length > 0;
   const hasV = !!stream && stream.getVideoTracks().length > 0;
-  $('mute').textContent = audio ? 'Mute' : 'Unmute';
+  $('mute').textContent = !hasA ? 'No microphone' : audio ? 'Mute' : 'Unmute';
   $('mute').disabled = !hasA;
-  $('camera').textContent = video ? 'Camera off' : 'Camera on';
+  $('camera').textContent = !hasV ? 'No camera' : video ? 'Camera off' : 'Camera on';
   $('camera').disabled = !hasV;
 }
 
@@ -128,6 +128,10 @@ export function renderIce(info) {
   for (const s of info.stats) box.append(pairLine(s));
   for (const e of info.errors)
     box.append(el('p', 'warn', `ICE error ${e.code} ${e.text || ''} (${e.url || ''})`));
+}
+
+export function clearIce() {
+  $('ice').replaceChildren(el('p', 'muted', 'Join a room to see candidates.'));
 }
 
 function pairLine(s) {
