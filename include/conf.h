@@ -52,6 +52,9 @@ struct conf {
 	char *log_file;                   /* for LOG_TO_FILE */
 	enum log_format log_format;       /* default text */
 
+	bool generated_secret;            /* auth_secrets[0] made at startup
+					     (demo mode: nothing configured) */
+
 	/* process */
 	char *proc_user;                  /* drop root to this user; NULL = stay */
 	char *proc_group;                 /* and group (default: the user's) */

@@ -6,9 +6,13 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/rand.h>
 
 #include "conf.h"
 #include "log.h"
@@ -69,8 +73,39 @@ start_process(const struct conf *c)
 	return 0;
 }
 
+/* Demo mode without a shipped password: with the signaling endpoint on
+ * and no users, users file or auth-secrets, every welcome would carry no
+ * TURN credential. Make a random REST secret for this run instead: it
+ * lives in memory only and is never logged, so only credentials handed
+ * out by this process's signaling open the relay. */
 static int
-run(const struct conf *c, int argc, char **argv)
+ensure_rest_secret(struct conf *c)
+{
+	uint8_t raw[32];
+	char hex[2 * sizeof(raw) + 1];
+
+	if (c->nhttp_listen == 0 || c->nusers > 0 || c->users_file != NULL ||
+	    c->nsecrets > 0)
+		return 0;
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return EIO;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	c->auth_secrets[0] = strdup(hex);
+	explicit_bzero(raw, sizeof(raw));
+	explicit_bzero(hex, sizeof(hex));
+	if (c->auth_secrets[0] == NULL)
+		return ENOMEM;
+	c->nsecrets = 1;
+	c->generated_secret = true;
+	log_info("no users and no auth-secrets: generated a random TURN REST "
+		 "secret for this run (kept in memory, not logged); TURN "
+		 "credentials come from the signaling endpoint");
+	return 0;
+}
+
+static int
+run(struct conf *c, int argc, char **argv)
 {
 	struct server *srv = NULL;
 	int err;
@@ -83,7 +118,9 @@ run(const struct conf *c, int argc, char **argv)
 	log_set_format(c->log_format);
 	log_event(LOG_LVL_INFO, "start", "version", TURNPIKE_VERSION,
 		  "config", c->path, NULL);
-	err = server_new(&srv, c);
+	err = ensure_rest_secret(c);
+	if (err == 0)
+		err = server_new(&srv, c);
 	if (err == 0) {
 		server_set_args(srv, argc, argv);
 		err = start_process(c);

@@ -217,6 +217,10 @@ add_listener(struct httpd *h, const struct sockaddr_storage *ss)
 		h->nlev++;
 		log_info("listening on %s (%s)", buf, h->admin ?
 			 "admin: /metrics, /api/status" : "http, signaling");
+		if (!h->admin && h->nlev == 1) /* wildcard: localhost may use the camera */
+			log_info("demo page: http://%s%s/",
+				 addr_is_any(sa) ? "localhost" : buf,
+				 addr_is_any(sa) ? strrchr(buf, ':') : "");
 		return 0;
 	}
 	err = errno ? errno : EADDRNOTAVAIL;

@@ -16,6 +16,7 @@
  * Replaced configurations are kept until exit: parts of the server hold
  * pointers into them (strings, lists), and a reload is rare.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,21 @@ keep_fixed(const struct conf *old, struct conf *n)
 		needs_restart("rate-limit/rate-limit-burst/auth-fail-limit");
 }
 
+/* Demo mode (no users, no secrets, signaling on): the secret generated
+ * at startup stays, or every credential handed out so far would die. */
+static int
+keep_generated_secret(const struct conf *old, struct conf *n)
+{
+	if (!old->generated_secret || n->nusers > 0 || n->users_file != NULL ||
+	    n->nsecrets > 0 || n->nhttp_listen == 0)
+		return 0;
+	if ((n->auth_secrets[0] = strdup(old->auth_secrets[0])) == NULL)
+		return ENOMEM;
+	n->nsecrets = 1;
+	n->generated_secret = true;
+	return 0;
+}
+
 /* Parse and check everything before touching the running server. */
 static int
 prepare(struct server *s, struct conf_retired *node, struct auth **auth)
@@ -112,6 +128,10 @@ prepare(struct server *s, struct conf_retired *node, struct auth **auth)
 		return -1;
 	}
 	keep_fixed(s->conf, &node->conf);
+	if (keep_generated_secret(s->conf, &node->conf) != 0) {
+		log_error("reload refused: out of memory");
+		return -1;
+	}
 	if (auth_new(auth, &node->conf, s->nonce_key, err, sizeof(err)) != 0) {
 		log_error("reload refused, the running configuration stays: "
 			  "auth: %s", err);

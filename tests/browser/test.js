@@ -1,0 +1,188 @@
+// The demo page in real Chromium, through turnpike's signaling and TURN.
+// Run by tests/integ/test_browser.sh inside a network namespace (see the
+// comment there). Prints "PASS desc", "FAIL desc" and "# notes"; the
+// driver turns them into TAP. Every wait is bounded.
+//
+//   DEMO_URL=http://127.0.0.1:8080/ node test.js
+//   ONLY_TWO=1 ...: stop after the two-participant checks
+'use strict';
+const { chromium } = require('playwright-core');
+
+const URL = process.env.DEMO_URL;
+const WAIT_MS = Number(process.env.WAIT_MS || 30000);
+const ROOM = `room-${process.pid}`;
+const TAG = process.env.TAG ? `${process.env.TAG}: ` : '';
+const origin = new globalThis.URL(URL).origin;
+const ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  // Only "lo" exists in the test's namespace: without this Chromium
+  // gathers no candidates at all and ICE never starts.
+  '--allow-loopback-in-peer-connection',
+  `--unsafely-treat-insecure-origin-as-secure=${origin}`,
+];
+
+let failed = 0;
+const pass = (d) => console.log(`PASS ${TAG}${d}`);
+const fail = (d, why) => {
+  failed++;
+  console.log(`FAIL ${TAG}${d}`);
+  if (why) console.log(`# ${String(why).split('\n').join('\n# ')}`);
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Poll fn() until it returns a truthy value or WAIT_MS passes.
+async function until(fn, ms = WAIT_MS) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await sleep(250);
+  }
+  return null;
+}
+
+async function check(desc, fn, explain) {
+  try {
+    if (await until(fn)) pass(desc);
+    else fail(desc, explain ? await explain() : 'timed out');
+  } catch (err) {
+    fail(desc, err.stack || err);
+  }
+}
+
+const hook = (page, expr) => page.evaluate(`window.turnpikeDemo.${expr}`);
+
+async function joinAs(browser, name) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.log(`# ${name} page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'warning' || m.type() === 'error') console.log(`# ${name} console: ${m.text()}`);
+  });
+  await page.goto(URL, { timeout: WAIT_MS });
+  await page.fill('#room', ROOM);
+  await page.fill('#name', name);
+  await page.check('#relay-only');
+  await page.click('#join');
+  page.who = name;
+  await page.waitForFunction(() => window.turnpikeDemo.me() !== null, null, { timeout: WAIT_MS });
+  return page;
+}
+
+// Every peer connection of every page connected, with n-1 peers each.
+async function allConnected(pages) {
+  for (const p of pages) {
+    const peers = await hook(p, 'peers()');
+    if (peers.length !== pages.length - 1) return false;
+    if (!peers.every((x) => x.connectionState === 'connected')) return false;
+  }
+  return true;
+}
+
+async function describe(pages) {
+  const out = [];
+  for (const p of pages) out.push(`${p.who}: ${JSON.stringify(await hook(p, 'stats()'))}`);
+  return out.join('\n');
+}
+
+// Selected pair relay/relay on every connection. The page gets turn: URLs
+// for UDP and TCP; whichever allocation answered first may carry the pair
+// (TCP now and then under ASan), so the relay protocol is only reported.
+async function allRelay(pages) {
+  const protos = [];
+  for (const p of pages) {
+    for (const s of await hook(p, 'stats()')) {
+      if (!s.pair || s.pair.localType !== 'relay' || s.pair.remoteType !== 'relay') return false;
+      if (!['udp', 'tcp'].includes(s.pair.relayProtocol)) return false;
+      protos.push(`${p.who}->${s.name} ${s.pair.relayProtocol}`);
+    }
+  }
+  console.log(`# relay protocols (browser to TURN): ${protos.join(', ')}`);
+  return true;
+}
+
+// Video frames decoded from every peer, and still growing.
+async function framesGrow(pages) {
+  const sum = async () => {
+    const m = new Map();
+    for (const p of pages)
+      for (const s of await hook(p, 'stats()')) m.set(`${p.who}<-${s.name}`, s.framesDecoded);
+    return m;
+  };
+  const a = await sum();
+  await sleep(1000);
+  const b = await sum();
+  for (const [k, v] of b) if (!(v > 0 && v > (a.get(k) || 0))) return false;
+  return b.size === pages.length * (pages.length - 1);
+}
+
+async function names(page) {
+  return (await hook(page, 'peers()')).map((x) => x.name).sort().join(',');
+}
+
+async function main() {
+  const t0 = Date.now();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true, args: ARGS, timeout: WAIT_MS,
+  });
+  try {
+    const alice = await joinAs(browser, 'alice');
+    const bob = await joinAs(browser, 'bob');
+    const two = [alice, bob];
+    await check('two participants: both peer connections reach connected (relay only)',
+      () => allConnected(two), () => describe(two));
+    await check('two participants: selected pair is relay/relay on both sides',
+      () => allRelay(two), () => describe(two));
+    await check('two participants: remote video frames decoded and growing on both sides',
+      () => framesGrow(two), () => describe(two));
+    await check('ICE config from welcome: relay policy and a turn: URL',
+      async () => { const i = await hook(alice, 'ice()'); return i.relayOnly && i.urls.some((u) => u.startsWith('turn:')); });
+    if (process.env.ONLY_TWO) return;
+
+    const text = 'hello <img src=x onerror=alert(1)> from alice';
+    await alice.fill('#chat-text', text);
+    await alice.press('#chat-text', 'Enter');
+    await check('chat from alice arrives at bob with her name',
+      async () => (await hook(bob, 'chatLog()')).some((c) => c.text === text && c.name === 'alice'));
+    await check('chat text is shown as text, not parsed as HTML',
+      () => bob.evaluate((t) => !document.querySelector('#chat-log img') &&
+        document.querySelector('#chat-log').textContent.includes(t), text));
+    await alice.click('#mute');
+    await check('mute broadcasts peer-state: bob sees alice muted',
+      async () => (await hook(bob, 'peers()')).some((x) => x.name === 'alice' && !x.audio && x.video));
+
+    const carol = await joinAs(browser, 'carol');
+    const three = [alice, bob, carol];
+    await check('three participants: all six peer connections reach connected',
+      () => allConnected(three), () => describe(three));
+    await check('three participants: every selected pair is relay/relay',
+      () => allRelay(three), () => describe(three));
+    await check('three participants: video decoded on every connection',
+      () => framesGrow(three), () => describe(three));
+    await check('carol got the chat history in her welcome',
+      async () => (await hook(carol, 'chatLog()')).some((c) => c.text === text));
+    await check('participant lists and remote tiles name the others',
+      async () => (await names(alice)) === 'bob,carol' && (await names(carol)) === 'alice,bob' &&
+        (await carol.locator('#videos figure[data-peer]').count()) === 2);
+
+    await carol.click('#leave');
+    await check('carol leaves: alice and bob drop her from their participant lists',
+      async () => (await names(alice)) === 'bob' && (await names(bob)) === 'alice' &&
+        (await alice.locator('#participants li').count()) === 2 &&
+        (await bob.locator('#videos figure[data-peer]').count()) === 1);
+    await check('after carol left: alice and bob still connected',
+      () => allConnected(two), () => describe(two));
+  } finally {
+    await browser.close();
+  }
+  console.log(`# browser part took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+main().then(() => process.exit(failed ? 1 : 0), (err) => {
+  fail('browser test ran to the end', err.stack || err);
+  process.exit(1);
+});

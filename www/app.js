@@ -1,0 +1,263 @@
+// The turnpike demo call: join a room over the signaling WebSocket, then a
+// mesh of RTCPeerConnections (one per other participant) using the TURN
+// credential the server put in its welcome. No build step, no libraries.
+//
+// window.turnpikeDemo is a small read-only hook for tests and curious
+// admins: me(), peers(), stats() (a Promise), chatLog(), ice().
+
+import { Peer } from './peer.js';
+import { Signal } from './signal.js';
+import * as ui from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  signal: null,
+  me: null,          // {id, name, room, token, audio, video} once welcomed
+  iceServers: [],
+  relayOnly: false,
+  stream: null,      // local camera/microphone, or null
+  mediaNote: '',     // why there is no local media, if there is none
+  peers: new Map(),  // id -> {id, name, audio, video, conn: Peer}
+  chat: [],          // {from, name, text, ts}
+  lastToken: null,   // to resume our identity after a drop {room, token}
+};
+
+function init() {
+  const params = new URLSearchParams(location.search);
+  $('room').value = params.get('room') || 'demo';
+  $('name').value = params.get('name') || `guest-${Math.floor(Math.random() * 9000 + 1000)}`;
+  $('relay-only').checked = params.get('relay') === '1';
+  $('join-form').addEventListener('submit', (e) => { e.preventDefault(); join(); });
+  $('chat-form').addEventListener('submit', (e) => { e.preventDefault(); sendChat(); });
+  $('leave').onclick = () => leave('You left the room.');
+  $('mute').onclick = () => toggle('audio');
+  $('camera').onclick = () => toggle('video');
+  setInterval(refreshIce, 1000);
+  ui.setJoined(false);
+}
+
+// --- joining and leaving
+
+async function join() {
+  const form = {
+    room: $('room').value.trim(),
+    name: $('name').value.trim(),
+    password: $('password').value,
+  };
+  state.relayOnly = $('relay-only').checked;
+  ui.setJoining(true);
+  ui.status('Starting camera and microphone…');
+  state.stream = await openMedia();
+  ui.status(state.mediaNote || 'Connecting…', state.mediaNote ? 'warn' : 'info');
+  state.signal = new Signal({
+    open: () => sendJoin(form),
+    message: onMessage,
+    closed: (why) => leave(why, 'error'),
+  });
+}
+
+function sendJoin({ room, name, password }) {
+  const msg = { type: 'join', room, name, audio: state.audio, video: state.video };
+  if (password) msg.password = password;
+  if (state.lastToken && state.lastToken.room === room) msg.token = state.lastToken.token;
+  state.signal.send(msg);
+}
+
+async function openMedia() {
+  state.mediaNote = '';
+  state.audio = state.video = false;
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    state.mediaNote = 'No camera access: this page is not a secure context (use https:// or http://localhost). You can still watch and chat.';
+    return null;
+  }
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    state.audio = stream.getAudioTracks().length > 0;
+    state.video = stream.getVideoTracks().length > 0;
+    ui.setLocal(stream, 'you');
+    return stream;
+  } catch (err) {
+    state.mediaNote = mediaError(err);
+    ui.setLocal(null, 'you (no camera)');
+    return null;
+  }
+}
+
+function mediaError(err) {
+  const watch = ' You can still watch and chat; allow access and rejoin to send video.';
+  if (err.name === 'NotAllowedError' || err.name === 'SecurityError')
+    return 'Camera/microphone permission was refused.' + watch;
+  if (err.name === 'NotFoundError' || err.name === 'OverconstrainedError')
+    return 'No camera or microphone found.' + watch;
+  if (err.name === 'NotReadableError')
+    return 'The camera or microphone is in use by another program.' + watch;
+  return `Camera/microphone unavailable (${err.name}: ${err.message}).` + watch;
+}
+
+function welcome(m) {
+  state.me = { id: m.id, name: $('name').value.trim(), room: m.room, token: m.token,
+    audio: state.audio, video: state.video };
+  state.lastToken = { room: m.room, token: m.token };
+  state.iceServers = Array.isArray(m.iceServers) ? m.iceServers : [];
+  ui.setJoining(false);
+  ui.setJoined(true, `Room ${m.room} as ${state.me.name}`);
+  ui.mediaButtons(state.audio, state.video, state.stream);
+  ui.status(state.mediaNote || (m.resumed ? 'Rejoined.' : ''), 'warn');
+  for (const c of m.history || []) chatArrived(c);
+  for (const p of m.peers || []) addPeer(p, true); // we offer first
+  render();
+}
+
+// Leave on purpose, or after the server closed on us (why says which).
+function leave(why, kind = 'info') {
+  if (state.signal) {
+    if (state.me) state.signal.send({ type: 'leave' });
+    state.signal.close();
+    state.signal = null;
+  }
+  if (kind === 'info') state.lastToken = null; // a chosen leave ends the session
+  for (const id of [...state.peers.keys()]) removePeer(id);
+  if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
+  state.stream = null;
+  state.me = null;
+  state.chat = [];
+  ui.setLocal(null, 'you');
+  ui.clearChat();
+  ui.clearIce();
+  ui.setJoining(false);
+  ui.setJoined(false);
+  ui.status(why, kind);
+  render();
+}
+
+// --- messages from the server
+
+function onMessage(m) {
+  const from = m.from && state.peers.get(m.from);
+  switch (m.type) {
+  case 'welcome': welcome(m); break;
+  case 'peer-joined': addPeer(m.peer, false); render(); break;
+  case 'peer-left': removePeer(m.id); render(); break;
+  case 'peer-state': peerState(m); break;
+  case 'offer':
+  case 'answer': if (from) from.conn.description(m.type, m.sdp); break;
+  case 'candidate': if (from) from.conn.remoteCandidate(m.candidate); break;
+  case 'chat': chatArrived(m); break;
+  case 'error': serverError(m); break;
+  default: break; // pong, and anything newer than this page
+  }
+}
+
+function serverError(m) {
+  const text = `${m.message || m.code} (${m.code})`;
+  if (m.re === 'join' || !state.me) leave(`Could not join: ${text}`, 'error');
+  else ui.status(`Server: ${text}`, 'warn');
+}
+
+function addPeer(p, initiator) {
+  if (!p || !p.id || state.peers.has(p.id) || !state.me) return;
+  const entry = {
+    id: p.id, name: String(p.name), audio: !!(p.state && p.state.audio),
+    video: !!(p.state && p.state.video),
+  };
+  entry.conn = new Peer({
+    id: p.id, myId: state.me.id, stream: state.stream, initiator,
+    send: (msg) => state.signal && state.signal.send(msg),
+    config: { iceServers: state.iceServers, iceTransportPolicy: state.relayOnly ? 'relay' : 'all' },
+    on: { track: (s) => ui.setTileStream(p.id, s), change: render },
+  });
+  state.peers.set(p.id, entry);
+  ui.addTile(p.id, entry.name);
+  ui.updateTile(p.id, entry.name, entry.video);
+}
+
+function removePeer(id) {
+  const p = state.peers.get(id);
+  if (!p) return;
+  p.conn.close();
+  state.peers.delete(id);
+  ui.removeTile(id);
+}
+
+function peerState(m) {
+  const p = state.peers.get(m.id);
+  if (!p) return;
+  p.name = String(m.name);
+  p.audio = !!m.audio;
+  p.video = !!m.video;
+  ui.updateTile(p.id, p.name, p.video);
+  render();
+}
+
+// --- our own state: mute, camera, chat
+
+function toggle(kind) {
+  if (!state.stream || !state.me) return;
+  state[kind] = !state[kind];
+  const tracks = kind === 'audio' ? state.stream.getAudioTracks() : state.stream.getVideoTracks();
+  tracks.forEach((t) => { t.enabled = state[kind]; });
+  state.me[kind] = state[kind];
+  state.signal.send({ type: 'peer-state', audio: state.audio, video: state.video });
+  ui.mediaButtons(state.audio, state.video, state.stream);
+  render();
+}
+
+function sendChat() {
+  const input = $('chat-text');
+  const text = input.value.trim();
+  if (!text || !state.signal) return;
+  state.signal.send({ type: 'chat', text });
+  input.value = '';
+}
+
+function chatArrived(m) {
+  const entry = { from: String(m.from), name: String(m.name), text: String(m.text), ts: Number(m.ts) };
+  state.chat.push(entry);
+  if (state.chat.length > 500) state.chat.shift();
+  ui.addChat(entry, state.me && entry.from === state.me.id);
+}
+
+// --- rendering and the ICE panel
+
+function render() {
+  ui.renderParticipants(state.me, [...state.peers.values()]);
+}
+
+async function peerStats() {
+  const peers = [...state.peers.values()];
+  const all = await Promise.all(peers.map((p) => p.conn.stats()));
+  return all.map((s, i) => ({ ...s, name: peers[i].name }));
+}
+
+async function refreshIce() {
+  if (!state.me) return;
+  const stats = await peerStats();
+  if (!state.me) return; // left while the stats were coming
+  const gathered = { host: 0, srflx: 0, prflx: 0, relay: 0 };
+  for (const s of stats) for (const k in gathered) gathered[k] += s.gathered[k];
+  ui.renderIce({
+    relayOnly: state.relayOnly,
+    urls: state.iceServers.flatMap((s) => [].concat(s.urls || [])),
+    hasCredential: state.iceServers.some((s) => s.credential),
+    gathered, stats,
+    errors: stats.flatMap((s) => s.iceErrors),
+  });
+  render();
+}
+
+window.turnpikeDemo = Object.freeze({
+  me: () => (state.me ? { ...state.me, token: undefined } : null),
+  peers: () => [...state.peers.values()].map((p) => ({
+    id: p.id, name: p.name, audio: p.audio, video: p.video,
+    connectionState: p.conn.pc.connectionState,
+    iceConnectionState: p.conn.pc.iceConnectionState,
+  })),
+  stats: peerStats,
+  chatLog: () => state.chat.map((c) => ({ ...c })),
+  ice: () => ({ relayOnly: state.relayOnly,
+    urls: state.iceServers.flatMap((s) => [].concat(s.urls || [])) }),
+  status: () => $('status').textContent,
+});
+
+init();
