@@ -3,9 +3,9 @@
  * static files of www-dir (the demo page), GET /healthz, GET
  * /api/ice-servers and the signaling WebSocket GET /ws (docs/signaling.md).
  *
- * HTTPS is not here yet: the TLS work adds it by wrapping each accepted
- * socket in an OpenSSL bufferevent (see httpd_accept_hook in
- * src/http/server.c); everything above the bufferevent stays the same.
+ * With cert and key configured it speaks HTTPS (https.c wraps each
+ * accepted socket in an OpenSSL bufferevent); everything above the
+ * bufferevent stays the same.
  */
 #ifndef TURNPIKE_HTTPD_H
 #define TURNPIKE_HTTPD_H

@@ -62,6 +62,7 @@ struct httpd {
 	void *collect_arg;
 	int64_t start_s;            /* Unix time it started */
 	struct timespec start_mono;
+	struct ssl_ctx_st *ssl;     /* HTTPS when cert/key are set (https.c) */
 };
 
 /* server.c */
@@ -70,6 +71,12 @@ void hconn_respond(struct hconn *c, const struct http_req *r, int status,
 		   const char *extra);
 void hconn_free(struct hconn *c);
 void hconn_closing(struct hconn *c);
+
+/* https.c */
+int https_setup(struct httpd *h);
+void https_reload(struct httpd *h);
+struct bufferevent *https_wrap(struct httpd *h, evutil_socket_t fd);
+void https_free(struct httpd *h);
 
 /* routes.c */
 void route_request(struct hconn *c, struct http_req *r);

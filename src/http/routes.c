@@ -38,7 +38,8 @@ httpd_ice_setup(struct httpd *h)
 
 	h->ice.port = cf->nlisten ? addr_port((const struct sockaddr *)
 					      &cf->listen[0]) : 0;
-	h->ice.tls_port = 0;    /* turns: once TLS listeners exist */
+	h->ice.tls_port = cf->ntls_listen ? addr_port((const struct sockaddr *)
+						     &cf->tls_listen[0]) : 0;
 	h->ice.secret = cf->nsecrets ? cf->auth_secrets[0] : NULL;
 	h->ice.ttl = cf->ice_ttl;
 	if (cf->public_host != NULL) {

@@ -136,6 +136,8 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	struct hconn *c = arg;
 
 	(void)bev;
+	if (what == BEV_EVENT_CONNECTED)  /* the TLS handshake is done */
+		return;
 	if (what & BEV_EVENT_TIMEOUT && c->state == HC_HEAD) {
 		respond_error(c, NULL, 408);
 		return;
@@ -157,16 +159,6 @@ on_service(evutil_socket_t fd, short what, void *arg)
 		ws_service(c);
 }
 
-/*
- * The place for HTTPS: wrap fd in bufferevent_openssl_socket_new() when
- * the listener has a certificate (the TLS work of another branch).
- */
-static struct bufferevent *
-httpd_accept_hook(struct httpd *h, evutil_socket_t fd)
-{
-	return bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
-}
-
 static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	  int salen, void *arg)
@@ -184,7 +176,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	c->h = h;
 	addr_ip_str(sa, c->ip, sizeof(c->ip));
-	c->bev = httpd_accept_hook(h, fd);
+	c->bev = https_wrap(h, fd);       /* plain, or TLS with a cert */
 	c->service = event_new(h->base, -1, 0, on_service, c);
 	TAILQ_INSERT_TAIL(&h->conns, c, link);
 	h->nconns++;
@@ -218,7 +210,8 @@ add_listener(struct httpd *h, const struct sockaddr_storage *ss)
 		log_info("listening on %s (%s)", buf, h->admin ?
 			 "admin: /metrics, /api/status" : "http, signaling");
 		if (!h->admin && h->nlev == 1) /* wildcard: localhost may use the camera */
-			log_info("demo page: http://%s%s/",
+			log_info("demo page: %s://%s%s/",
+				 h->ssl != NULL ? "https" : "http",
 				 addr_is_any(sa) ? "localhost" : buf,
 				 addr_is_any(sa) ? strrchr(buf, ':') : "");
 		return 0;
@@ -265,6 +258,7 @@ httpd_reconfigure(struct httpd *h, const struct conf *conf)
 	h->conf = conf;
 	if (h->sig == NULL)
 		return;
+	https_reload(h);
 	limits_of(conf, &lim);
 	httpd_ice_setup(h);
 	sig_reconfigure(h->sig, &lim, &h->ice);
@@ -305,6 +299,8 @@ httpd_new(struct httpd **out, struct event_base *base,
 		log_error("http: %s", strerror(err));
 		return err;
 	}
+	if ((err = https_setup(h)) != 0)
+		return err;
 	for (size_t i = 0; i < conf->nhttp_listen; i++)
 		if ((err = add_listener(h, &conf->http_listen[i])) != 0)
 			return err;
@@ -349,5 +345,6 @@ httpd_free(struct httpd *h)
 	if (h->tick != NULL)
 		event_free(h->tick);
 	sig_free(h->sig);
+	https_free(h);
 	free(h);
 }

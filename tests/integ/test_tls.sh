@@ -11,7 +11,8 @@ TLSPROBE=$TOOLS/tlsprobe
 PORT=$(free_port) || { not_ok "no free port"; finish; exit 1; }
 TPORT=$(free_port)
 PEER_PORT=$(free_port)
-RLO=$((40000 + RANDOM % 20000)); RHI=$((RLO + 999))
+RELAY_PORTS=$(relay_range)
+HPORT=$(free_port)
 
 mkcert() { # name CN: $WORK/NAME.crt and NAME.key, self-signed
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" \
@@ -30,7 +31,10 @@ key = "$WORK/key.pem";
 certs = ( "$WORK/sni.pem" );
 realm = "test.example";
 users = ( "alice:wonderland" );
-relay-ports = "$RLO-$RHI";
+relay-ports = "$RELAY_PORTS";
+http-listen = "127.0.0.1:$HPORT";
+api-key = "k-$PORT";
+auth-secrets = ( "s-$PORT" );
 allow-peer = ( "127.0.0.1/32" );
 user-quota = 500;
 log-level = "debug";
@@ -40,8 +44,22 @@ turnutils_peer -L 127.0.0.1 -p "$PEER_PORT" >"$WORK/peer.log" 2>&1 &
 PEER_PID=$!
 trap 'kill $PEER_PID 2>/dev/null; cleanup' EXIT
 
+unset TURNPIKE_HTTP_LISTEN      # the file's http-listen (loopback) is used
 if ! start_server -c "$WORK/tls.conf"; then not_ok "server starts"; finish; exit 1; fi
 ok "server starts with tls-listen, cert, key and an SNI certificate"
+# With a certificate the HTTP listener speaks HTTPS (browsers: wss:).
+https() { # PATH [s_client flags]: the response
+	local path=$1; shift
+	printf 'GET %s HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer k-%s\r\n\r\n' "$path" "$PORT" |
+		timeout 10 openssl s_client -connect "127.0.0.1:$HPORT" -ign_eof "$@" 2>&1
+}
+out=$(https /api/ice-servers -quiet)
+check "HTTPS on the HTTP listener when a certificate is configured" grep -q '^HTTP/1.1 200' <<<"$out"
+check "iceServers from the signaling side include turns:HOST:$TPORT?transport=tcp" \
+	grep -qF "\"turns:127.0.0.1:$TPORT?transport=tcp\"" <<<"$out"
+out=$(https /healthz -alpn h2,http/1.1)
+check "HTTPS selects ALPN http/1.1 for a browser-like offer" grep -q 'ALPN protocol: http/1.1' <<<"$out"
+check "the log names the demo page with https" grep -q 'demo page: https://' "$WORK/server.log"
 check "log: listening (tls, dtls)" grep -q "127.0.0.1:$TPORT (tls, dtls)" "$WORK/server.log"
 
 # s_client: handshake only, bounded; stdin closed at once.
