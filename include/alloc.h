@@ -64,6 +64,7 @@ struct alloc {
 	uint8_t tid[12];                  /* of the Allocate, for retransmits */
 	bool dont_fragment;
 	bool tcp;                         /* RFC 6062 TCP relay */
+	uint64_t id;                      /* session id in logs (turn core) */
 	struct perm *perms;
 	unsigned nperms, capperms;
 	struct chan *chans;

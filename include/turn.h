@@ -146,6 +146,7 @@ struct turn_server {
 	sockaddr_u listen_ip[2];          /* a concrete listen IP by family */
 	struct turn_token tokens[TURN_MAX_TOKENS];
 	uint64_t rng;                     /* xorshift: port hints, tids */
+	uint64_t alloc_seq;               /* last allocation's session id */
 	struct tcp_peer *tcp_peers;       /* RFC 6062 connections */
 	struct ratelimit *rl;             /* per-source limits; NULL: none */
 	struct turn_stats stats;

@@ -359,6 +359,7 @@ turn_allocate(struct turn_server *s, const struct turn_pkt *p,
 	a->conn = p->conn;
 	a->dont_fragment = r.dont_fragment;
 	a->tcp = r.tcp;
+	a->id = ++s->alloc_seq;
 	memcpy(a->tid, m->tid + 4, 12);
 	if ((code = open_relays(s, p, a, &r, failed)) != 0) {
 		turn_alloc_release(s, a);

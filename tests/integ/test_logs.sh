@@ -60,9 +60,10 @@ for line in open(sys.argv[1]):
         sys.exit(0)
 sys.exit(1)' "$WORK/all.log" "$1" "$2"
 }
-check "alloc.created at info with client, user, transport, relay, lifetime" \
-	ev alloc.created 'o["level"] == "info" and o["user"] == "alice" and o["client"].startswith("127.0.0.1:") and o["transport"] == "udp" and "relay" in o and o["lifetime"] == "600"'
-check "alloc.deleted with reason refresh 0" ev alloc.deleted 'o["reason"] == "refresh 0"'
+check "alloc.created at info with session, client, user, transport, relay, lifetime" \
+	ev alloc.created 'o["level"] == "info" and o["session"].startswith("a") and o["user"] == "alice" and o["client"].startswith("127.0.0.1:") and o["transport"] == "udp" and "relay" in o and o["lifetime"] == "600"'
+check "alloc.deleted with reason refresh 0, same session as its creation" \
+	ev alloc.deleted 'o["reason"] == "refresh 0" and o["session"] == "a1"'
 check "alloc.denied names the peer and the rule" ev alloc.denied 'o["peer"].startswith("10.0.0.1") and "(" in o["peer"]'
 check "the REST user appears by name" ev alloc.created 'o["user"].endswith(":carol")'
 check "start and stop events" bash -c 'grep -q "\"event\":\"start\"" "$0" && grep -q "\"event\":\"stop\"" "$0"' "$WORK/all.log"
