@@ -132,6 +132,8 @@ bool net_admit(struct server *srv, const struct sockaddr *client);
 /* tcp.c */
 int tcp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 		     struct tcp_listener **out);
+int tcp_listener_open(struct server *srv, const struct sockaddr_storage *addr,
+		      evconnlistener_cb accept_cb, struct tcp_listener **out);
 void tcp_listener_free(struct tcp_listener *l);
 void tcp_conn_free(struct tcp_conn *c);
 int tcp_conn_start(struct server *srv, struct bufferevent *bev,

@@ -186,6 +186,15 @@ int
 tcp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 		 struct tcp_listener **out)
 {
+	return tcp_listener_open(srv, addr, tcp_accept_cb, out);
+}
+
+/* A listening socket at addr whose connections go to accept_cb (plain
+ * TCP here, TLS in tls.c), with the tcp_listener as its argument. */
+int
+tcp_listener_open(struct server *srv, const struct sockaddr_storage *addr,
+		  evconnlistener_cb accept_cb, struct tcp_listener **out)
+{
 	struct tcp_listener *l;
 	int fd, err;
 
@@ -199,7 +208,7 @@ tcp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 		free(l);
 		return err;
 	}
-	l->lev = evconnlistener_new(srv->base, tcp_accept_cb, l,
+	l->lev = evconnlistener_new(srv->base, accept_cb, l,
 				    LEV_OPT_CLOSE_ON_FREE, -1, fd);
 	if (l->lev == NULL) {
 		evutil_closesocket(fd);

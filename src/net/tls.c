@@ -51,28 +51,7 @@ static int
 tls_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 		 struct tcp_listener **out)
 {
-	struct tcp_listener *l;
-	int fd, err;
-
-	l = calloc(1, sizeof(*l));
-	if (l == NULL)
-		return ENOMEM;
-	l->srv = srv;
-	l->local = *addr;
-	err = sock_bind(addr, SOCK_STREAM, &fd);
-	if (err != 0) {
-		free(l);
-		return err;
-	}
-	l->lev = evconnlistener_new(srv->base, tls_accept_cb, l,
-				    LEV_OPT_CLOSE_ON_FREE, -1, fd);
-	if (l->lev == NULL) {
-		evutil_closesocket(fd);
-		free(l);
-		return ENOMEM;
-	}
-	*out = l;
-	return 0;
+	return tcp_listener_open(srv, addr, tls_accept_cb, out);
 }
 
 /* TLS on TCP and DTLS on UDP at one address; a missing family is
