@@ -8,7 +8,7 @@ set -eu
 
 BUILD_PKGS="gcc make pkg-config libevent-dev libssl-dev libconfig-dev zlib1g-dev\
 	libjansson-dev libwslay-dev"
-TEST_PKGS="libcmocka-dev coturn openssl iproute2 procps valgrind python3 chromium"
+TEST_PKGS="libcmocka-dev coturn openssl iproute2 procps valgrind python3 chromium libnss3-tools"
 
 case "${1:-build}" in
 build) want="$BUILD_PKGS" ;;

@@ -4,6 +4,11 @@
 //
 // window.turnpikeDemo is a small read-only hook for tests and curious
 // admins: me(), peers(), stats() (a Promise), chatLog(), ice().
+//
+// URL parameters: room, name, relay=1 (tick "relay only"), and
+// transports=turns (a comma-separated list of URL schemes: stun, turn,
+// turns) to keep only those iceServers URLs from the welcome, e.g. to
+// prove that TURN over TLS works on its own.
 
 import { Peer } from './peer.js';
 import { Signal } from './signal.js';
@@ -16,6 +21,7 @@ const state = {
   me: null,          // {id, name, room, token, audio, video} once welcomed
   iceServers: [],
   relayOnly: false,
+  schemes: null,     // from ?transports=: the iceServers URL schemes kept, or null (all)
   stream: null,      // local camera/microphone, or null
   mediaNote: '',     // why there is no local media, if there is none
   peers: new Map(),  // id -> {id, name, audio, video, conn: Peer}
@@ -28,6 +34,9 @@ function init() {
   $('room').value = params.get('room') || 'demo';
   $('name').value = params.get('name') || `guest-${Math.floor(Math.random() * 9000 + 1000)}`;
   $('relay-only').checked = params.get('relay') === '1';
+  const t = (params.get('transports') || '').split(',').map((x) => x.trim().toLowerCase())
+    .filter((x) => ['stun', 'turn', 'turns'].includes(x));
+  state.schemes = t.length ? t : null;
   $('join-form').addEventListener('submit', (e) => { e.preventDefault(); join(); });
   $('chat-form').addEventListener('submit', (e) => { e.preventDefault(); sendChat(); });
   $('leave').onclick = () => leave('You left the room.');
@@ -95,11 +104,20 @@ function mediaError(err) {
   return `Camera/microphone unavailable (${err.name}: ${err.message}).` + watch;
 }
 
+// The iceServers with only the URLs whose scheme ?transports= lists (all
+// when it lists none); a server left without URLs is dropped.
+function keepSchemes(servers) {
+  if (!state.schemes) return servers;
+  const keep = (u) => state.schemes.includes(String(u).split(':')[0].toLowerCase());
+  return servers.map((s) => ({ ...s, urls: [].concat(s.urls || []).filter(keep) }))
+    .filter((s) => s.urls.length > 0);
+}
+
 function welcome(m) {
   state.me = { id: m.id, name: $('name').value.trim(), room: m.room, token: m.token,
     audio: state.audio, video: state.video };
   state.lastToken = { room: m.room, token: m.token };
-  state.iceServers = Array.isArray(m.iceServers) ? m.iceServers : [];
+  state.iceServers = keepSchemes(Array.isArray(m.iceServers) ? m.iceServers : []);
   ui.setJoining(false);
   ui.setJoined(true, `Room ${m.room} as ${state.me.name}`);
   ui.mediaButtons(state.audio, state.video, state.stream);
@@ -255,7 +273,7 @@ window.turnpikeDemo = Object.freeze({
   })),
   stats: peerStats,
   chatLog: () => state.chat.map((c) => ({ ...c })),
-  ice: () => ({ relayOnly: state.relayOnly,
+  ice: () => ({ relayOnly: state.relayOnly, schemes: state.schemes,
     urls: state.iceServers.flatMap((s) => [].concat(s.urls || [])) }),
   status: () => $('status').textContent,
 });

@@ -5,6 +5,10 @@
 //
 //   DEMO_URL=http://127.0.0.1:8080/ node test.js
 //   ONLY_TWO=1 ...: stop after the two-participant checks
+//   TURNS=1 DEMO_URL=https://127.0.0.1:8080/?transports=turns ...: two
+//     participants over turns: URLs only; the relay must be TURN over TLS
+//   IGNORE_CERT_ERRORS=1: pass --ignore-certificate-errors (only when the
+//     test CA could not be trusted through an NSS database)
 'use strict';
 const { chromium } = require('playwright-core');
 
@@ -22,6 +26,7 @@ const ARGS = [
   '--allow-loopback-in-peer-connection',
   `--unsafely-treat-insecure-origin-as-secure=${origin}`,
 ];
+if (process.env.IGNORE_CERT_ERRORS) ARGS.push('--ignore-certificate-errors');
 
 let failed = 0;
 const pass = (d) => console.log(`PASS ${TAG}${d}`);
@@ -90,13 +95,14 @@ async function describe(pages) {
 
 // Selected pair relay/relay on every connection. The page gets turn: URLs
 // for UDP and TCP; whichever allocation answered first may carry the pair
-// (TCP now and then under ASan), so the relay protocol is only reported.
-async function allRelay(pages) {
+// (TCP now and then under ASan), so the relay protocol is only reported
+// (unless protos names the only ones allowed: ['tls'] with turns: only).
+async function allRelay(pages, allowed = ['udp', 'tcp']) {
   const protos = [];
   for (const p of pages) {
     for (const s of await hook(p, 'stats()')) {
       if (!s.pair || s.pair.localType !== 'relay' || s.pair.remoteType !== 'relay') return false;
-      if (!['udp', 'tcp'].includes(s.pair.relayProtocol)) return false;
+      if (!allowed.includes(s.pair.relayProtocol)) return false;
       protos.push(`${p.who}->${s.name} ${s.pair.relayProtocol}`);
     }
   }
@@ -123,6 +129,28 @@ async function names(page) {
   return (await hook(page, 'peers()')).map((x) => x.name).sort().join(',');
 }
 
+// Two participants, relay only, the page told to keep only turns: URLs
+// (?transports=turns): the call must go through TURN over TLS, the page
+// itself coming over HTTPS with the same certificate.
+async function turnsOnly(browser) {
+  const alice = await joinAs(browser, 'alice');
+  const bob = await joinAs(browser, 'bob');
+  const two = [alice, bob];
+  await check('turns: only: the page is served over https and keeps only turns: URLs',
+    async () => {
+      const i = await hook(alice, 'ice()');
+      const proto = await alice.evaluate(() => location.protocol);
+      return proto === 'https:' && i.relayOnly && i.urls.length > 0 &&
+        i.urls.every((u) => u.startsWith('turns:'));
+    }, async () => JSON.stringify(await hook(alice, 'ice()')));
+  await check('turns: only: both peer connections reach connected (relay only)',
+    () => allConnected(two), () => describe(two));
+  await check('turns: only: selected pair relay/relay, local relayProtocol tls on both sides',
+    () => allRelay(two, ['tls']), () => describe(two));
+  await check('turns: only: remote video frames decoded and growing on both sides',
+    () => framesGrow(two), () => describe(two));
+}
+
 async function main() {
   const t0 = Date.now();
   const browser = await chromium.launch({
@@ -130,6 +158,7 @@ async function main() {
     headless: true, args: ARGS, timeout: WAIT_MS,
   });
   try {
+    if (process.env.TURNS) return await turnsOnly(browser);
     const alice = await joinAs(browser, 'alice');
     const bob = await joinAs(browser, 'bob');
     const two = [alice, bob];

@@ -5,6 +5,10 @@
 # candidate pair, decode video, get the chat, and see a leaver go. Then
 # the `make run` experience: the shipped etc/turnpike.conf (no secret: the
 # daemon generates one), the URL it logs, two tabs calling relay only.
+# Last, TURN over TLS as a browser uses it: a certificate for IP 127.0.0.1
+# from a test CA, the page over https:// with ?transports=turns (only the
+# welcome's turns: URL kept), two participants relay only; the selected
+# pair's local relay candidate must have relayProtocol "tls".
 # The page's state is read through window.turnpikeDemo, not DOM text.
 #
 # How (see also shared notes on browsers here):
@@ -24,6 +28,11 @@
 # - The server's config has an auth secret (the welcome's TURN credential
 #   is made with it) and allow-peer 127.0.0.0/8: loopback is denied as a
 #   peer by default; relay-to-relay between allocations is allowed anyway.
+# - turns: Chromium verifies the TURN server's certificate (a SAN matching
+#   the URL's IP): the test CA is trusted through an NSS database in a
+#   throw-away HOME ($WORK/home/.pki/nssdb, certutil from libnss3-tools),
+#   the HOME node and Chromium run with. Only if that cannot be set up
+#   does Chromium get --ignore-certificate-errors (said in the output).
 # Needs root (namespaces, and apt for chromium if it is missing); without
 # it the checks are reported as skipped, with the reason.
 cd "$(dirname "$0")/../.." || exit 1
@@ -33,7 +42,8 @@ unset TURNPIKE_HTTP_LISTEN
 NS=tp-browser-$$
 DESCS=("two participants connect relay/relay, decode video, chat"
        "three participants connect pairwise relay/relay"
-       "a leaver disappears from the others' participant lists")
+       "a leaver disappears from the others' participant lists"
+       "turns: only: relay/relay over TURN over TLS (relayProtocol tls), video decoded")
 
 skip_all() {
 	local d
@@ -53,6 +63,12 @@ need_tools() {
 	fi
 	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 		echo "# node and npm are needed (node >= 20 for playwright-core)"; return 1
+	fi
+	if ! command -v certutil >/dev/null; then
+		echo "# installing libnss3-tools (certutil, for the turns: test CA)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			libnss3-tools >/dev/null 2>&1 ||
+			echo "# libnss3-tools not installed: turns: falls back to --ignore-certificate-errors"
 	fi
 	if [ ! -f tests/browser/node_modules/playwright-core/package.json ]; then
 		echo "# npm ci --prefix tests/browser"
@@ -164,5 +180,55 @@ if serve -c etc/turnpike.conf; then
 	stopped "default config"
 else
 	not_ok "server starts with etc/turnpike.conf in namespace $NS"
+fi
+
+# 3. turns: only. A test CA and a server certificate for IP 127.0.0.1 (the
+# host in the welcome's turns:127.0.0.1:5349?transport=tcp); with cert and
+# key the HTTP listener is HTTPS too, so the page comes from https://.
+TPORT=5349
+mkpki() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj "/CN=turnpike browser test CA" -addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-keyout "$WORK/ca.key" -out "$WORK/ca.pem" &&
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-subj "/CN=127.0.0.1" -keyout "$WORK/tls.key" -out "$WORK/tls.csr" &&
+	printf '%s\n' "subjectAltName=IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+		"keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >"$WORK/tls.ext" &&
+	openssl x509 -req -in "$WORK/tls.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" \
+		-CAcreateserial -days 2 -extfile "$WORK/tls.ext" -out "$WORK/tls.crt"
+} >/dev/null 2>&1
+# The CA trusted by Chromium through an NSS database in a throw-away HOME.
+trust_ca() {
+	command -v certutil >/dev/null || return 1
+	mkdir -p "$WORK/home/.pki/nssdb" &&
+	certutil -N -d "sql:$WORK/home/.pki/nssdb" --empty-password &&
+	certutil -A -d "sql:$WORK/home/.pki/nssdb" -t C,, -n turnpike-test-ca -i "$WORK/ca.pem"
+} >/dev/null 2>&1
+if ! mkpki; then
+	not_ok "turns: openssl makes a test CA and a certificate for IP 127.0.0.1"
+else
+	certenv=(HOME="$WORK/home")
+	if ! trust_ca; then
+		echo "# turns: no NSS database for the test CA (certutil missing or failed):"
+		echo "# Chromium gets --ignore-certificate-errors instead (weaker)"
+		mkdir -p "$WORK/home"
+		certenv+=(IGNORE_CERT_ERRORS=1)
+	fi
+	sed -e '/^log-level/d' "$WORK/browser.conf" >"$WORK/turns.conf"
+	cat >>"$WORK/turns.conf" <<CONF
+tls-listen = ( "127.0.0.1:$TPORT" );
+cert = "$WORK/tls.crt";
+key = "$WORK/tls.key";
+log-level = "info";
+CONF
+	if serve -c "$WORK/turns.conf"; then
+		check "turns: server listens for TLS on 127.0.0.1:$TPORT" \
+			grep -q "127.0.0.1:$TPORT (tls" "$WORK/server.log"
+		browse "https://127.0.0.1:$HPORT/?transports=turns" TURNS=1 "${certenv[@]}"
+		stopped "turns"
+	else
+		not_ok "server starts with tls-listen and a certificate in namespace $NS"
+	fi
 fi
 finish
