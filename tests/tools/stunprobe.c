@@ -9,6 +9,7 @@
  *   stunprobe garbage-tcp ADDR PORT
  *   stunprobe turn  ADDR PORT USER PASS ACTION
  *     ACTION: perm PEER | chanbind PEER | connect PEER | stale | refresh0
+ *             | refresh (a Refresh, then the allocation is left to expire)
  *             | data PERM_PEER [TARGET [hold]]
  *     PEER: IP, IP:PORT or [IPv6]:PORT. The relay is of PEER's family
  *     (REQUESTED-ADDRESS-FAMILY for IPv6). connect: over TCP, a TCP
@@ -534,6 +535,8 @@ cmd_turn(char **av)
 				       t_data(&c, target, 0x4002));
 		}
 	}
+	if (strcmp(act, "refresh") == 0)      /* then left to expire */
+		printf("REFRESH %d\n", t_refresh(&c, 600));
 	if (strcmp(act, "refresh0") == 0) {
 		printf("REFRESH0 %d\n", t_refresh(&c, 0));
 		printf("REFRESH-AFTER-DELETE %d\n", t_refresh(&c, 600));
