@@ -8,6 +8,7 @@
 #   make fuzz-smoke the same for 10 s each (CI)
 #   make CC=clang   the same build with clang
 #   make bench      turnpike against coturn, side by side (BENCH_QUICK=1: smoke)
+#   make soak       churn for SOAK_SECONDS (120), then back to baseline (CI: 20)
 
 CC      ?= cc
 BUILD   ?= build
@@ -46,7 +47,7 @@ ifneq ($(BUILD),build)
 BIN := $(BUILD)/bin/turnpike
 endif
 
-.PHONY: all run check deps test-deps tests asan fuzz fuzz-build fuzz-smoke clean lint format-check install docker-test bench
+.PHONY: all run check deps test-deps tests asan fuzz fuzz-build fuzz-smoke clean lint format-check install docker-test bench soak
 
 all: $(BIN) $(BENCH_BINS)
 
@@ -88,6 +89,13 @@ tests: $(BIN) $(UNIT_BINS) $(TOOL_BINS) $(REPLAY_BINS) $(BENCH_BINS)
 bench: $(BIN) $(BENCH_BINS) $(BUILD)/tools/stunprobe
 	@TURNPIKE=$(BIN) LOADGEN=$(BUILD)/bench/loadgen PROBE=$(BUILD)/tools/stunprobe \
 	  BENCH_QUICK=$(BENCH_QUICK) BENCH_OUT=$(BENCH_OUT) scripts/bench.sh
+
+# Allocations, relays and signaling churn for SOAK_SECONDS, then RSS,
+# fds, relay sockets and allocations back to baseline (tests/soak/run.sh).
+SOAK_SECONDS ?= 120
+soak: test-deps
+	@$(MAKE) --no-print-directory tests
+	@SOAK_SECONDS=$(SOAK_SECONDS) tests/soak/run.sh
 
 deps:
 	@scripts/deps.sh build

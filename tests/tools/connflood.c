@@ -2,10 +2,11 @@
  * connflood — open N idle TCP connections to a server and report what it
  * does with them (connection hygiene tests).
  *
- *   connflood SRC_IP HOST PORT N SECONDS
+ *   connflood SRC_IP HOST PORT N SECONDS [FILE]
  *
  * Connects N times from SRC_IP (port chosen by the kernel), sends
- * nothing, and prints:
+ * nothing (or, with FILE, its first 4 KiB once: say, half a TLS
+ * ClientHello, then nothing more), and prints:
  *   "connected C"              connections established
  *   "refused R"                closed by the server within 500 ms
  *   "closed K open O last MS"  after waiting at most SECONDS: closed in
@@ -86,10 +87,20 @@ main(int argc, char **argv)
 	static struct pollfd p[MAXN];
 	unsigned n, secs, up = 0, closed = 0, refused = 0;
 	uint64_t t0, last = 0, deadline;
+	static char pre[4096];
+	size_t npre = 0;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: connflood SRC_IP HOST PORT N SECONDS\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: connflood SRC_IP HOST PORT N SECONDS "
+			"[FILE]\n");
 		return 2;
+	}
+	if (argc == 7) {
+		FILE *f = fopen(argv[6], "rb");
+		if (f == NULL)
+			return 2;
+		npre = fread(pre, 1, sizeof(pre), f);
+		fclose(f);
 	}
 	n = (unsigned)atoi(argv[4]);
 	secs = (unsigned)atoi(argv[5]);
@@ -99,6 +110,8 @@ main(int argc, char **argv)
 		p[i].fd = connect_from(argv[1], argv[2], argv[3]);
 		p[i].events = POLLIN;
 		up += p[i].fd >= 0;
+		if (p[i].fd >= 0 && npre > 0)   /* a refusal shows in reap */
+			(void)send(p[i].fd, pre, npre, MSG_NOSIGNAL);
 	}
 	printf("connected %u\n", up);
 	t0 = now_ms();

@@ -7,8 +7,15 @@
  *   stunprobe tcp   ADDR PORT [one|split|multi]
  *   stunprobe garbage-udp ADDR PORT COUNT
  *   stunprobe garbage-tcp ADDR PORT
- *   stunprobe turn  ADDR PORT USER PASS perm PEER[:PORT] | stale | refresh0
- *                   (PASS "rest:SECRET" derives the TURN REST password)
+ *   stunprobe turn  ADDR PORT USER PASS ACTION
+ *     ACTION: perm PEER | chanbind PEER | connect PEER | stale | refresh0
+ *             | refresh (a Refresh, then the allocation is left to expire)
+ *             | data PERM_PEER [TARGET [hold]]
+ *     PEER: IP, IP:PORT or [IPv6]:PORT. The relay is of PEER's family
+ *     (REQUESTED-ADDRESS-FAMILY for IPv6). connect: over TCP, a TCP
+ *     allocation (RFC 6062) and a Connect. Prints "ALLOCATE code", then
+ *     "PERM code", "CHANBIND code", "CONNECT code". data: see t_data.
+ *     PASS "rest:SECRET" derives the TURN REST password.
  *
  * Prints one line per answer: "local A", then "XOR-MAPPED-ADDRESS A",
  * "MAPPED-ADDRESS A", "ERROR CODE" (and "UNKNOWN 0xTTTT"), "FINGERPRINT",
@@ -266,9 +273,11 @@ cmd_garbage_tcp(char **av)
 	return 0;
 }
 
-/* A minimal authenticated TURN client over UDP. */
+/* A minimal authenticated TURN client, over UDP or (connect) TCP. */
 struct tclient {
 	int fd;
+	bool tcp;
+	int family;                 /* of the relay asked for */
 	const char *user;
 	char pass[128];
 	char realm[128], nonce[128];
@@ -287,7 +296,6 @@ t_xchg(struct tclient *c, uint16_t method, struct stun_enc *e, uint8_t *buf,
 	size_t rlen, qlen;
 	ssize_t n;
 
-	(void)method;
 	if (c->nonce[0] != '\0') {
 		stun_enc_str(e, STUN_A_USERNAME, c->user);
 		stun_enc_str(e, STUN_A_REALM, c->realm);
@@ -298,11 +306,25 @@ t_xchg(struct tclient *c, uint16_t method, struct stun_enc *e, uint8_t *buf,
 	if (stun_enc_finish(e, &qlen) != 0)
 		return -1;
 	memcpy(req, e->buf, qlen);
-	if (send(c->fd, req, qlen, 0) < 0 || wait_readable(c->fd) != 0)
+	if (send(c->fd, req, qlen, 0) < 0)
 		return -1;
-	n = recv(c->fd, buf, 2048, 0);
-	if (n <= 0 || stun_decode(&m, buf, (size_t)n) != 0)
-		return -1;
+	/* Skip what is not the answer (Data indications, ChannelData). */
+	for (int skip = 0; skip < 8; skip++) {
+		if (c->tcp) {
+			n = read_frame(c->fd, buf, 2048);
+		} else {
+			if (wait_readable(c->fd) != 0)
+				return -1;
+			n = recv(c->fd, buf, 2048, 0);
+		}
+		if (n <= 0)
+			return -1;
+		if (stun_decode(&m, buf, (size_t)n) == 0 &&
+		    m.method == method && m.cls != STUN_INDICATION)
+			break;
+		if (skip == 7)
+			return -1;
+	}
 	*len = (size_t)n;
 	if ((a = stun_find(&m, STUN_A_ERROR_CODE)) != NULL)
 		stun_attr_error(&m, a, &code, &reason, &rlen);
@@ -317,26 +339,31 @@ t_xchg(struct tclient *c, uint16_t method, struct stun_enc *e, uint8_t *buf,
 }
 
 static void
-t_begin(struct stun_enc *e, uint8_t *buf, uint16_t method)
+t_begin(struct stun_enc *e, uint8_t *buf, uint16_t method, uint8_t cls)
 {
 	uint8_t tid[16] = { 0x21, 0x12, 0xA4, 0x42 };
 
 	for (int i = 4; i < 16; i++)
 		tid[i] = (uint8_t)rand();
-	stun_enc_begin(e, buf, 1024, method, STUN_REQUEST, tid);
+	stun_enc_begin(e, buf, 1024, method, cls, tid);
 }
 
+/* Allocate: a UDP relay (TCP on a TCP control connection) of c->family. */
 static int
 t_allocate(struct tclient *c)
 {
-	uint8_t buf[2048], rt[4] = { 17, 0, 0, 0 };
+	uint8_t buf[2048], rt[4] = { c->tcp ? 6 : 17, 0, 0, 0 };
+	uint8_t fam[4] = { 0x02, 0, 0, 0 };
 	struct stun_enc e;
 	size_t len;
 	int code = 0;
 
 	for (int i = 0; i < 2; i++) {
-		t_begin(&e, buf, STUN_ALLOCATE);
+		t_begin(&e, buf, STUN_ALLOCATE, STUN_REQUEST);
 		stun_enc_attr(&e, STUN_A_REQUESTED_TRANSPORT, rt, 4);
+		if (c->family == AF_INET6)
+			stun_enc_attr(&e, STUN_A_REQUESTED_ADDRESS_FAMILY,
+				      fam, 4);
 		code = t_xchg(c, STUN_ALLOCATE, &e, buf, &len);
 		if (code != 401 || i == 1)
 			break;
@@ -344,20 +371,37 @@ t_allocate(struct tclient *c)
 	return code;
 }
 
+/* PEER: "IP", "IP:PORT" or "[IPv6]:PORT"; a bare IPv6 address with an
+ * embedded dot or several colons has no port (port 9). */
 static int
-t_perm(struct tclient *c, const char *peer)
+peer_parse(const char *peer, struct sockaddr_storage *ss)
 {
-	uint8_t buf[2048];
+	return addr_parse(peer, 9, ss);
+}
+
+/* One request carrying XOR-PEER-ADDRESS (and a channel number). */
+static int
+t_peer_req(struct tclient *c, uint16_t method, const char *peer, int chan)
+{
+	uint8_t buf[2048], cn[4] = { (uint8_t)(chan >> 8), (uint8_t)chan };
 	struct sockaddr_storage ss;
 	struct stun_enc e;
 	size_t len;
 
-	if (addr_parse(peer, 9, &ss) != 0)
+	if (peer_parse(peer, &ss) != 0)
 		return -1;
-	t_begin(&e, buf, STUN_CREATE_PERMISSION);
+	t_begin(&e, buf, method, STUN_REQUEST);
+	if (chan)
+		stun_enc_attr(&e, STUN_A_CHANNEL_NUMBER, cn, 4);
 	stun_enc_addr(&e, STUN_A_XOR_PEER_ADDRESS, (struct sockaddr *)&ss,
 		      true);
-	return t_xchg(c, STUN_CREATE_PERMISSION, &e, buf, &len);
+	return t_xchg(c, method, &e, buf, &len);
+}
+
+static int
+t_perm(struct tclient *c, const char *peer)
+{
+	return t_peer_req(c, STUN_CREATE_PERMISSION, peer, 0);
 }
 
 static int
@@ -367,21 +411,83 @@ t_refresh(struct tclient *c, uint32_t lifetime)
 	struct stun_enc e;
 	size_t len;
 
-	t_begin(&e, buf, STUN_REFRESH);
+	t_begin(&e, buf, STUN_REFRESH, STUN_REQUEST);
 	stun_enc_u32(&e, STUN_A_LIFETIME, lifetime);
 	return t_xchg(c, STUN_REFRESH, &e, buf, &len);
+}
+
+/*
+ * Data to PEER through the relay, as a Send indication (chan 0) or as
+ * ChannelData, carrying a STUN Binding request: an echo peer sends it
+ * back, and so does the server itself were it let through to one of its
+ * own listeners (its Binding answer). 1 if anything came back through
+ * the relay within TIMEOUT_MS, 0 if not.
+ */
+static int
+t_data(struct tclient *c, const char *peer, int chan)
+{
+	uint8_t bind[64], buf[2048];
+	struct sockaddr_storage ss;
+	struct stun_enc e;
+	size_t blen, len;
+	ssize_t n;
+
+	if (peer_parse(peer, &ss) != 0)
+		return -1;
+	blen = make_request(bind, sizeof(bind), "plain", 7);
+	if (chan) {
+		chandata_hdr(buf, (uint16_t)chan, (uint16_t)blen);
+		memcpy(buf + 4, bind, blen);
+		len = 4 + blen;
+	} else {
+		t_begin(&e, buf, STUN_SEND, STUN_INDICATION);
+		stun_enc_addr(&e, STUN_A_XOR_PEER_ADDRESS,
+			      (struct sockaddr *)&ss, true);
+		stun_enc_attr(&e, STUN_A_DATA, bind, blen);
+		if (stun_enc_finish(&e, &len) != 0)
+			return -1;
+	}
+	if (send(c->fd, buf, len, 0) < 0)
+		return -1;
+	while (wait_readable(c->fd) == 0) {
+		struct stun_msg m;
+		n = recv(c->fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			return 0;
+		if (buf[0] >= 0x40 && buf[0] <= 0x7F)
+			return 1;            /* ChannelData */
+		if (stun_decode(&m, buf, (size_t)n) == 0 &&
+		    m.method == STUN_DATA)
+			return 1;
+	}
+	return 0;
+}
+
+static bool
+hold_for_line(void)
+{
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	char line[64];
+
+	printf("HOLD\n");
+	return poll(&pfd, 1, 20000) == 1 &&
+	       fgets(line, sizeof(line), stdin) != NULL;
 }
 
 static int
 cmd_turn(char **av)
 {
-	struct tclient c = { .user = av[2] };
-	const char *act = av[4];
+	struct tclient c = { .user = av[2], .family = AF_INET };
+	const char *act = av[4], *peer = av[5];
+	struct sockaddr_storage ss;
 	int code;
 
 	if (act == NULL)
 		return 2;
-	c.fd = connect_to(av[0], av[1], SOCK_DGRAM);
+	if (peer != NULL && peer_parse(peer, &ss) == 0)
+		c.family = ss.ss_family;
+	c.tcp = strcmp(act, "connect") == 0;
+	c.fd = connect_to(av[0], av[1], c.tcp ? SOCK_STREAM : SOCK_DGRAM);
 	if (c.fd < 0)
 		return 1;
 	if (strncmp(av[3], "rest:", 5) == 0)
@@ -399,8 +505,38 @@ cmd_turn(char **av)
 	printf("ALLOCATE %d\n", code);
 	if (code != 200)
 		return 0;
-	if (strcmp(act, "perm") == 0 && av[5] != NULL)
-		printf("PERM %d\n", t_perm(&c, av[5]));
+	if (strcmp(act, "perm") == 0 && peer != NULL)
+		printf("PERM %d\n", t_perm(&c, peer));
+	if (strcmp(act, "chanbind") == 0 && peer != NULL)
+		printf("CHANBIND %d\n",
+		       t_peer_req(&c, STUN_CHANNEL_BIND, peer, 0x4001));
+	if (strcmp(act, "connect") == 0 && peer != NULL)
+		printf("CONNECT %d\n", t_peer_req(&c, STUN_CONNECT, peer, 0));
+	if (strcmp(act, "data") == 0 && peer != NULL) {
+		/* data PERM_PEER [TARGET [hold]]: a permission for
+		 * PERM_PEER, a channel to TARGET, then a Send indication
+		 * and ChannelData to TARGET; with hold, both again after
+		 * a line on stdin (say, once the server reloaded). */
+		const char *target = av[6] != NULL ? av[6] : peer;
+		bool hold = av[6] != NULL && av[7] != NULL &&
+			    strcmp(av[7], "hold") == 0;
+		int cb;
+
+		printf("PERM %d\n", t_perm(&c, peer));
+		cb = t_peer_req(&c, STUN_CHANNEL_BIND, target, 0x4002);
+		printf("CHANBIND %d\n", cb);
+		printf("SEND-ECHO %d\n", t_data(&c, target, 0));
+		if (cb == 200)
+			printf("CHAN-ECHO %d\n", t_data(&c, target, 0x4002));
+		if (hold && hold_for_line()) {
+			printf("SEND-ECHO-AFTER %d\n", t_data(&c, target, 0));
+			if (cb == 200)
+				printf("CHAN-ECHO-AFTER %d\n",
+				       t_data(&c, target, 0x4002));
+		}
+	}
+	if (strcmp(act, "refresh") == 0)      /* then left to expire */
+		printf("REFRESH %d\n", t_refresh(&c, 600));
 	if (strcmp(act, "refresh0") == 0) {
 		printf("REFRESH0 %d\n", t_refresh(&c, 0));
 		printf("REFRESH-AFTER-DELETE %d\n", t_refresh(&c, 600));
