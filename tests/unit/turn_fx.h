@@ -65,6 +65,19 @@ struct fake {
 	sockaddr_u rs_peer;
 	uint8_t rs_buf[2048];
 	size_t rs_len;
+	/* RFC 6062 callbacks, installed by with_tcp() only. */
+	unsigned tcp_opens;             /* tcp_relay_open calls */
+	unsigned peer_connects;         /* the last peer_connect: */
+	struct relay *pc_handle;
+	sockaddr_u pc_peer;
+	uint32_t pc_id;
+	int connect_errno;              /* peer_connect's answer */
+	unsigned pipes;                 /* the last pipe: */
+	void *pipe_data, *pipe_peer;
+	uint32_t pipe_id;
+	int pipe_errno;                 /* pipe's answer */
+	unsigned peer_closes;           /* the last peer_close: */
+	void *closed_peer;
 };
 
 static int
@@ -128,6 +141,50 @@ fake_relay_close(void *arg, void *handle)
 	assert_true(r >= io->relays && r < io->relays + io->nrelays);
 	r->closes++;
 	io->closes++;
+}
+
+static int
+fake_tcp_relay_open(void *arg, const struct sockaddr *addr,
+		    struct alloc *owner, void **handle)
+{
+	struct fake *io = arg;
+
+	io->tcp_opens++;
+	return fake_relay_open(arg, addr, owner, handle);
+}
+
+static int
+fake_peer_connect(void *arg, void *handle, const struct sockaddr *peer,
+		  uint32_t id)
+{
+	struct fake *io = arg;
+
+	io->peer_connects++;
+	io->pc_handle = handle;
+	sau_set(&io->pc_peer, peer);
+	io->pc_id = id;
+	return io->connect_errno;
+}
+
+static int
+fake_pipe(void *arg, void *data_conn, void *peer_conn, uint32_t id)
+{
+	struct fake *io = arg;
+
+	io->pipes++;
+	io->pipe_data = data_conn;
+	io->pipe_peer = peer_conn;
+	io->pipe_id = id;
+	return io->pipe_errno;
+}
+
+static void
+fake_peer_close(void *arg, void *peer_conn)
+{
+	struct fake *io = arg;
+
+	io->peer_closes++;
+	io->closed_peer = peer_conn;
 }
 
 /* ---- the fixture: config, authenticator, core, clock ---- */
@@ -216,6 +273,16 @@ with_v6(struct fx *f)
 {
 	assert_int_equal(addr_parse("[2001:db8::1]:3478", 0,
 				    &f->conf.listen[1]), 0);
+}
+
+/* RFC 6062: the port gets the TCP relay callbacks (before server()). */
+static void
+with_tcp(struct fx *f)
+{
+	f->port.tcp_relay_open = fake_tcp_relay_open;
+	f->port.peer_connect = fake_peer_connect;
+	f->port.pipe = fake_pipe;
+	f->port.peer_close = fake_peer_close;
 }
 
 static struct sockaddr_storage
