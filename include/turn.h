@@ -50,7 +50,8 @@ struct turn_io {
 	 *  byte pipe; the transport owns both from now on and reports the
 	 *  end with turn_on_pipe_closed(id). */
 	int (*pipe)(void *arg, void *data_conn, void *peer_conn, uint32_t id);
-	/** Close a peer data connection that was never piped. */
+	/** Close a peer data connection (pending, or piped when its
+	 *  allocation goes: RFC 6062 §5 ties it to the allocation). */
 	void (*peer_close)(void *arg, void *peer_conn);
 };
 

@@ -235,12 +235,14 @@ bind_checks(struct turn_server *s, const struct turn_pkt *p,
 	struct tcp_peer *t;
 	uint32_t id;
 
-	if (p->tp != TP_TCP && p->tp != TP_TLS)
+	/* §5.4: only on a new TCP/TLS connection, not a control one. */
+	if ((p->tp != TP_TCP && p->tp != TP_TLS) || turn_conn_has_alloc(s, p))
 		return 400;
 	if (ca == NULL || stun_attr_u32(m, ca, &id) != 0)
 		return 400;
 	t = find_id(s, id, pp);
-	if (t == NULL || t->state != TCPP_PENDING)
+	/* §5.2: an id not bound in 30 s is gone, even before the sweep. */
+	if (t == NULL || t->state != TCPP_PENDING || t->expires_ms <= p->now_ms)
 		return 400;
 	if (strcmp(t->a->user, ar->user) != 0)
 		return 441;

@@ -514,6 +514,26 @@ test_bind_400_after_deadline(void **state)
 	assert_int_equal(f->io.peer_closes, 1);
 }
 
+/* §5.2: the 30 s hold ends at 30 s, even before the sweep runs; and
+ * §5.4: a ConnectionBind on the control connection itself is 400. */
+static void
+test_bind_400_late_or_on_control(void **state)
+{
+	struct fx *f = *state;
+	struct client c, d;
+	uint32_t id;
+
+	tcp_ready(f, &c);
+	id = connected(f, &c, PEER, PPORT, &pconn_a);
+	assert_int_equal(conn_bind(f, &c, id), 400);     /* control conn */
+	assert_int_equal(f->io.pipes, 0);
+	tcp_cli(&d, 40001, "alice", "alice-pw");
+	data_login(f, &d);
+	f->now_ms += DEADLINE_MS;                         /* no tick yet */
+	assert_int_equal(conn_bind(f, &d, id), 400);
+	assert_int_equal(f->io.pipes, 0);
+}
+
 /* ---- the control connection closes ---- */
 
 /* The allocation goes with its control connection (RFC 8656 §5), and
@@ -574,6 +594,7 @@ main(void)
 		T(test_bind_400),
 		T(test_bind_441_other_user),
 		T(test_bind_400_after_deadline),
+		T(test_bind_400_late_or_on_control),
 		T(test_conn_closed_drops_peers),
 	};
 
