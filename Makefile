@@ -5,7 +5,7 @@
 #   make check      build and run every test (unit, sanitizer, fuzz replay, integration)
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS (clang)
 #   make docker-test  build the Docker image with a private engine and test it (root)
-#   make fuzz-smoke the same for 10 s each (CI)
+#   make fuzz-smoke the same for FUZZ_SMOKE_SECONDS (5) each (CI)
 #   make CC=clang   the same build with clang
 #   make bench      turnpike against coturn, side by side (BENCH_QUICK=1: smoke)
 #   make soak       churn for SOAK_SECONDS (120), then back to baseline (CI: 20)
@@ -47,7 +47,7 @@ ifneq ($(BUILD),build)
 BIN := $(BUILD)/bin/turnpike
 endif
 
-.PHONY: all run check deps test-deps tests asan fuzz fuzz-build fuzz-smoke clean lint format-check install docker-test bench soak
+.PHONY: all run check deps test-deps tests asan fuzz fuzz-build fuzz-deps fuzz-smoke clean lint format-check install docker-test bench soak
 
 all: $(BIN) $(BENCH_BINS)
 
@@ -125,13 +125,27 @@ asan:
 
 # libFuzzer (clang). FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined \
-               -fno-sanitize-recover=all
-fuzz-build: $(FUZZ_BINS)
+FUZZ_SAN    := address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_OBJS   := $(LIB_SRCS:%.c=build-fuzz/obj/%.o)
+fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_HDRS) $(LIB_SRCS)
-	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+fuzz-deps:
+	@scripts/deps.sh fuzz
+
+# The library once (instrumented, no fuzzer main), then one link per target.
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CLANG $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+
+build-fuzz/libturnpike-fuzz.a: $(FUZZ_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_HDRS) build-fuzz/libturnpike-fuzz.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< build-fuzz/libturnpike-fuzz.a $(LDLIBS)
 
 fuzz: fuzz-build
 	@for f in $(FUZZ_BINS); do \
@@ -140,9 +154,10 @@ fuzz: fuzz-build
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/new-$$n $$c || exit 1; \
 	done
 
-# CI: every target, 10 s each.
+# CI: every target, a few seconds each.
+FUZZ_SMOKE_SECONDS ?= 5
 fuzz-smoke:
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 # The pure modules never touch sockets, libevent or the clock.
 PURE := src/stun src/turn src/alloc src/auth src/sig src/http/parse.c \

@@ -3,6 +3,7 @@
 #   scripts/deps.sh build   compiler and -dev libraries
 #   scripts/deps.sh test    the above plus test tools (cmocka, coturn's
 #                           turnutils clients, openssl)
+#   scripts/deps.sh fuzz    the build packages plus clang (libFuzzer)
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 
@@ -13,7 +14,8 @@ TEST_PKGS="libcmocka-dev coturn openssl iproute2 procps valgrind python3 chromiu
 case "${1:-build}" in
 build) want="$BUILD_PKGS" ;;
 test)  want="$BUILD_PKGS $TEST_PKGS" ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+fuzz)  want="$BUILD_PKGS clang" ;;
+*) echo "usage: $0 build|test|fuzz" >&2; exit 2 ;;
 esac
 
 missing=""
