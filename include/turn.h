@@ -25,9 +25,11 @@ enum turn_transport { TP_UDP, TP_TCP, TP_TLS, TP_DTLS };
 /* The I/O port: what the core needs from the outside world. */
 struct turn_io {
 	void *arg;
-	/** Send one message to a client over the connection it came on. */
+	/** Send one message to a client over the connection it came on,
+	 *  from the server address the client uses (on a wildcard UDP
+	 *  listener the source must be the address it sent to). */
 	int (*send)(void *arg, void *conn, const struct sockaddr *to,
-		    const uint8_t *buf, size_t len);
+		    const struct sockaddr *from, const uint8_t *buf, size_t len);
 	/** Open a relay socket bound to addr for owner. 0 and *handle;
 	 *  EADDRINUSE: the core tries another port; else an errno. */
 	int (*relay_open)(void *arg, const struct sockaddr *addr,

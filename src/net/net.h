@@ -28,6 +28,7 @@ struct udp_listener {
 	int fd;
 	struct event *ev;
 	struct sockaddr_storage local;
+	bool wildcard;                    /* 0.0.0.0 or [::]: replies set their source */
 	struct server *srv;
 };
 
@@ -105,7 +106,7 @@ int udp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 		     struct udp_listener **out);
 void udp_listener_free(struct udp_listener *l);
 int udp_send(struct udp_listener *l, const struct sockaddr *to,
-	     const uint8_t *buf, size_t len);
+	     const struct sockaddr *from, const uint8_t *buf, size_t len);
 
 /* relay.c: the relay half of struct turn_io */
 int relay_open(void *arg, const struct sockaddr *addr, struct alloc *owner,

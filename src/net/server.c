@@ -17,14 +17,14 @@
 #include "server.h"
 
 static int
-io_send(void *arg, void *conn, const struct sockaddr *to, const uint8_t *buf,
-	size_t len)
+io_send(void *arg, void *conn, const struct sockaddr *to,
+	const struct sockaddr *from, const uint8_t *buf, size_t len)
 {
 	struct net_conn *nc = conn;
 
 	(void)arg;
 	if (nc->kind == NET_UDP)
-		return udp_send(conn, to, buf, len);
+		return udp_send(conn, to, from, buf, len);
 	if (nc->kind == NET_DTLS)
 		return dtls_send(conn, buf, len);
 	return tcp_send(conn, buf, len);

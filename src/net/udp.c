@@ -36,6 +36,36 @@ udp_dest_addr(const struct sockaddr_storage *bound, struct msghdr *mh,
 	}
 }
 
+/* The source address of a reply, as ancillary data. */
+static void
+udp_src_cmsg(struct msghdr *mh, void *buf, size_t cap,
+	     const struct sockaddr *from)
+{
+	struct cmsghdr *c;
+
+	memset(buf, 0, cap);
+	mh->msg_control = buf;
+	if (from->sa_family == AF_INET) {
+		struct in_pktinfo pi = { .ipi_spec_dst =
+			((const struct sockaddr_in *)from)->sin_addr };
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = { .ipi6_addr =
+			((const struct sockaddr_in6 *)from)->sin6_addr };
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+}
+
 static void
 udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -92,6 +122,7 @@ udp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 	l->hdr.kind = NET_UDP;
 	l->srv = srv;
 	l->local = *addr;
+	l->wildcard = addr_is_any((const struct sockaddr *)addr);
 	err = sock_bind(addr, SOCK_DGRAM, &l->fd);
 	if (err == 0 && udp_want_pktinfo(l->fd, addr) != 0) {
 		err = errno;
@@ -127,9 +158,19 @@ udp_listener_free(struct udp_listener *l)
 
 int
 udp_send(struct udp_listener *l, const struct sockaddr *to,
-	 const uint8_t *buf, size_t len)
+	 const struct sockaddr *from, const uint8_t *buf, size_t len)
 {
-	ssize_t n = sendto(l->fd, buf, len, 0, to, addr_len(to));
+	union { struct cmsghdr h; uint8_t b[64]; } cbuf;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { .msg_name = (void *)to, .msg_namelen = addr_len(to),
+			     .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
 
+	/* A wildcard listener answers from the address the client sent to
+	 * (IP_PKTINFO): on a host with several addresses the kernel would
+	 * otherwise pick one by route, and the client would drop it. */
+	if (from != NULL && l->wildcard && from->sa_family == to->sa_family)
+		udp_src_cmsg(&mh, &cbuf, sizeof(cbuf), from);
+	n = sendmsg(l->fd, &mh, 0);
 	return n == (ssize_t)len ? 0 : errno;
 }

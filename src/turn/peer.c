@@ -275,6 +275,7 @@ turn_on_peer(struct turn_server *s, struct alloc *a,
 	a->bytes_in += len;
 	s->stats.relay_pkts_in++;
 	s->stats.relay_bytes_in += len;
-	if (s->io->send(s->io->arg, a->conn, &a->ft.client.sa, start, out) != 0)
+	if (s->io->send(s->io->arg, a->conn, &a->ft.client.sa,
+			&a->ft.server.sa, start, out) != 0)
 		s->stats.send_errors++;
 }

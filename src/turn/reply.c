@@ -63,7 +63,7 @@ turn_reply_send(struct turn_server *s, const struct turn_pkt *p,
 		s->stats.send_errors++;
 		return;
 	}
-	if (s->io->send(s->io->arg, p->conn, p->client, r->buf, len) != 0) {
+	if (s->io->send(s->io->arg, p->conn, p->client, p->local, r->buf, len) != 0) {
 		s->stats.send_errors++;
 		return;
 	}

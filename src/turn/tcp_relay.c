@@ -114,7 +114,8 @@ answer_connect(struct turn_server *s, const struct tcp_peer *t, int code)
 	if (t->fingerprint)
 		stun_enc_fingerprint(&e);
 	if (stun_enc_finish(&e, &len) == 0 &&
-	    s->io->send(s->io->arg, t->ctl_conn, &t->a->ft.client.sa, buf,
+	    s->io->send(s->io->arg, t->ctl_conn, &t->a->ft.client.sa,
+			&t->a->ft.server.sa, buf,
 			len) == 0)
 		turn_stats_count_resp(&s->stats, STUN_CONNECT, code);
 }
@@ -222,7 +223,8 @@ turn_on_peer_accept(struct turn_server *s, struct alloc *a,
 	stun_enc_addr(&e, STUN_A_XOR_PEER_ADDRESS, peer, true);
 	stun_enc_u32(&e, STUN_A_CONNECTION_ID, t->id);
 	if (stun_enc_finish(&e, &len) == 0)
-		s->io->send(s->io->arg, a->conn, &a->ft.client.sa, buf, len);
+		s->io->send(s->io->arg, a->conn, &a->ft.client.sa,
+			    &a->ft.server.sa, buf, len);
 	return t->id;
 }
 

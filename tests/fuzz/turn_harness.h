@@ -92,14 +92,14 @@ th_keep_nonce(struct th *h, const struct sockaddr *to, const uint8_t *buf,
 
 /* Every message to a client: a whole STUN message or ChannelData. */
 static int
-th_send(void *arg, void *conn, const struct sockaddr *to, const uint8_t *buf,
-	size_t len)
+th_send(void *arg, void *conn, const struct sockaddr *to,
+	const struct sockaddr *from, const uint8_t *buf, size_t len)
 {
 	struct th *h = arg;
 	struct chandata cd;
 	struct stun_msg m;
 
-	if (conn == NULL || to == NULL || buf == NULL || len < 4 ||
+	if (conn == NULL || to == NULL || from == NULL || buf == NULL || len < 4 ||
 	    len > TH_MSG_MAX)
 		abort();
 	if ((buf[0] & 0xC0) == 0x40) {

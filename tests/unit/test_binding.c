@@ -19,11 +19,12 @@ struct rec {
 
 static int
 rec_send(void *arg, void *conn, const struct sockaddr *to,
-	 const uint8_t *buf, size_t len)
+	 const struct sockaddr *from, const uint8_t *buf, size_t len)
 {
 	struct rec *r = arg;
 
 	(void)conn; (void)to;
+	assert_non_null(from);
 	r->sends++;
 	memcpy(r->buf, buf, len);
 	r->len = len;

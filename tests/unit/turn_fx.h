@@ -82,11 +82,14 @@ struct fake {
 
 static int
 fake_send(void *arg, void *conn, const struct sockaddr *to,
-	  const uint8_t *buf, size_t len)
+	  const struct sockaddr *from, const uint8_t *buf, size_t len)
 {
 	struct fake *io = arg;
 	struct sent *s = &io->sent[io->nsent++ % NSENT];
 
+	/* The server half of the 5-tuple goes with every message. */
+	assert_non_null(from);
+	assert_int_equal(from->sa_family, to->sa_family);
 	assert_true(len <= sizeof(s->buf));
 	memcpy(s->buf, buf, len);
 	s->len = len;
