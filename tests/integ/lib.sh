@@ -17,7 +17,7 @@ SERVER_PID=""
 
 ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
-check()  { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+check()  { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; return 1; fi; }
 
 cleanup() {
 	[ -n "$SERVER_PID" ] && kill -KILL "$SERVER_PID" 2>/dev/null

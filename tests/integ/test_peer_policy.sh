@@ -62,7 +62,8 @@ done <<<"$SPELLINGS"
 # it by CreatePermission or ChannelBind; Connect fails to connect: 447
 # or the like, but not 403).
 out=$(tp perm 8.8.8.8:53)
-check "control: CreatePermission to 8.8.8.8 is 200" grep -q '^PERM 200' <<<"$out"
+check "control: CreatePermission to 8.8.8.8 is 200" grep -q '^PERM 200' <<<"$out" ||
+	sed 's/^/#   /' <<<"$out"
 out=$(tp chanbind 8.8.8.8:53)
 check "control: ChannelBind to 8.8.8.8 is 200" grep -q '^CHANBIND 200' <<<"$out"
 out=$(tp connect 192.0.2.1:9)

@@ -308,13 +308,19 @@ t_xchg(struct tclient *c, uint16_t method, struct stun_enc *e, uint8_t *buf,
 	memcpy(req, e->buf, qlen);
 	if (send(c->fd, req, qlen, 0) < 0)
 		return -1;
-	/* Skip what is not the answer (Data indications, ChannelData). */
-	for (int skip = 0; skip < 8; skip++) {
+	/* Skip what is not the answer (Data indications, ChannelData). Over
+	 * UDP, retransmit the same request on a timeout (RFC 8489 §6.2.1:
+	 * the server answers a retransmission the same way), 3 times. */
+	for (int skip = 0, tries = 0; skip < 8; skip++) {
 		if (c->tcp) {
 			n = read_frame(c->fd, buf, 2048);
 		} else {
-			if (wait_readable(c->fd) != 0)
-				return -1;
+			if (wait_readable(c->fd) != 0) {
+				if (++tries > 3 || send(c->fd, req, qlen, 0) < 0)
+					return -1;
+				skip--;
+				continue;
+			}
 			n = recv(c->fd, buf, 2048, 0);
 		}
 		if (n <= 0)
