@@ -294,7 +294,7 @@ t_xchg(struct tclient *c, uint16_t method, struct stun_enc *e, uint8_t *buf,
 	int code = 0;
 	const char *reason;
 	size_t rlen, qlen;
-	ssize_t n;
+	ssize_t n = -1;
 
 	if (c->nonce[0] != '\0') {
 		stun_enc_str(e, STUN_A_USERNAME, c->user);
