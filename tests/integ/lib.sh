@@ -29,8 +29,10 @@ trap cleanup EXIT
 free_port() {
 	local p i
 	for i in $(seq 1 50); do
-		p=$((20000 + RANDOM % 30000))
-		if ! ss -Hlnut "( sport = :$p )" | grep -q .; then
+		# Below the kernel's ephemeral range (32768+), where a client's
+		# connected socket could hold the port; any state counts.
+		p=$((10000 + RANDOM % 22000))
+		if ! ss -Hanut "( sport = :$p )" | grep -q .; then
 			echo "$p"; return 0
 		fi
 	done
