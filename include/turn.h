@@ -138,20 +138,41 @@ struct turn_token {
 	uint64_t expires_ms;
 };
 
+/*
+ * What the cores of all worker threads share (src/turn/shared.c, one
+ * mutex): relay ports, reservation tokens, quotas, per-source limits,
+ * session ids, and which relayed addresses are bound (relay-to-relay
+ * across workers). Not on the per-packet path.
+ */
+struct turn_shared;
+
+/** key: 16 random bytes (the per-source limits' hash key, token values). */
+int turn_shared_new(struct turn_shared **out, const struct conf *conf,
+		    const uint8_t key[16]);
+void turn_shared_free(struct turn_shared *sh);
+/** Quotas of a reloaded config. */
+void turn_shared_reconfigure(struct turn_shared *sh, const struct conf *conf);
+/** The per-source limits (read-only view for tests), or NULL. */
+const struct ratelimit *turn_shared_rl(const struct turn_shared *sh);
+/** Relay ports of a family taken (bound, being bound, or reserved). */
+unsigned turn_shared_ports_used(struct turn_shared *sh, int family);
+
+/*
+ * One core per worker thread: its own allocations, relay sockets,
+ * RFC 6062 connections and counters; everything else in sh.
+ */
 struct turn_server {
 	const struct conf *conf;
 	const struct turn_io *io;
 	struct auth *auth;                /* NULL: TURN refused (401) */
 	struct policy policy;
 	struct alloc_table *allocs;
-	struct portpool *ports[2];        /* [0] IPv4, [1] IPv6 */
+	struct turn_shared *sh;
+	bool own_sh;                      /* made by turn_server_init */
 	sockaddr_u relay_ip[2];           /* relay-ips by family, or AF_UNSPEC */
 	sockaddr_u listen_ip[2];          /* a concrete listen IP by family */
-	struct turn_token tokens[TURN_MAX_TOKENS];
 	uint64_t rng;                     /* xorshift: port hints, tids */
-	uint64_t alloc_seq;               /* last allocation's session id */
 	struct tcp_peer *tcp_peers;       /* RFC 6062 connections */
-	struct ratelimit *rl;             /* per-source limits; NULL: none */
 	struct turn_stats stats;
 };
 
@@ -164,6 +185,10 @@ struct turn_server {
 int turn_server_init(struct turn_server *s, const struct conf *conf,
 		     const struct turn_io *io, struct auth *auth,
 		     uint64_t seed);
+/** The same for one of several workers: sh (outliving s) is shared. */
+int turn_server_init_shared(struct turn_server *s, const struct conf *conf,
+			    const struct turn_io *io, struct auth *auth,
+			    uint64_t seed, struct turn_shared *sh);
 /** Close every allocation (through io->relay_close) and free state. */
 void turn_server_fini(struct turn_server *s);
 /** Periodic sweep (about once a second): expire allocations,

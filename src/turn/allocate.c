@@ -21,7 +21,7 @@ struct alloc_req {
 	bool dual;                    /* ADDITIONAL-ADDRESS-FAMILY given */
 	uint32_t lifetime;
 	bool even, reserve;           /* EVEN-PORT and its R bit */
-	struct turn_token *token;     /* RESERVATION-TOKEN consumed */
+	uint16_t token_port;          /* RESERVATION-TOKEN redeemed: its port */
 	bool dont_fragment;
 	bool tcp;                     /* RFC 6062 TCP relay */
 };
@@ -82,17 +82,19 @@ parse_family(const struct stun_msg *m, struct alloc_req *r)
 	return 0;
 }
 
-static struct turn_token *
-find_token(struct turn_server *s, const uint8_t *v, uint64_t now_ms)
+/* RFC 8656 §7.2: a RESERVATION-TOKEN names the port+1 an earlier
+ * EVEN-PORT R allocation held back. Redeemed here, once; from now on the
+ * port is this request's to bind or to give back. */
+static int
+redeem_token(struct turn_server *s, const uint8_t *v, uint64_t now_ms,
+	     struct alloc_req *r)
 {
 	uint64_t t = 0;
 
 	for (int i = 0; i < 8; i++)
 		t = t << 8 | v[i];
-	for (int i = 0; t != 0 && i < TURN_MAX_TOKENS; i++)
-		if (s->tokens[i].token == t && s->tokens[i].expires_ms > now_ms)
-			return &s->tokens[i];
-	return NULL;
+	return turn_sh_token_redeem(s->sh, t, now_ms, &r->family[0],
+				    &r->token_port);
 }
 
 static int
@@ -116,10 +118,8 @@ parse_ports(struct turn_server *s, const struct stun_msg *m,
 		if (rt->len != 8 || r->dual ||
 		    stun_find(m, STUN_A_REQUESTED_ADDRESS_FAMILY) != NULL)
 			return 400;
-		r->token = find_token(s, stun_attr_val(m, rt), p->now_ms);
-		if (r->token == NULL)
+		if (redeem_token(s, stun_attr_val(m, rt), p->now_ms, r) != 0)
 			return 508;
-		r->family[0] = r->token->family;
 	}
 	return 0;
 }
@@ -182,33 +182,10 @@ set_port(sockaddr_u *a, uint16_t port)
 		a->v6.sin6_port = htons(port);
 }
 
-/* Take a port (an even one with port+1 reserved, for the R bit). */
-static int
-take_port(struct turn_server *s, struct portpool *pool,
-	  const struct alloc_req *r, uint16_t *port)
-{
-	uint32_t hint = (uint32_t)turn_rand(s);
-
-	if (r->token != NULL) {
-		*port = r->token->port;   /* held since the reservation */
-		return 0;
-	}
-	for (int i = 0; i < RELAY_OPEN_TRIES; i++) {
-		if (portpool_take(pool, hint, r->even, port) != 0)
-			return ENOSPC;
-		if (!r->reserve || portpool_take_exact(pool, *port + 1) == 0)
-			return 0;
-		portpool_release(pool, *port);
-		hint = *port + 2u - s->conf->relay_port_min;
-	}
-	return ENOSPC;
-}
-
 static int
 open_relay(struct turn_server *s, const struct turn_pkt *p,
 	   struct alloc *a, struct alloc_req *r, int family)
 {
-	struct portpool *pool = s->ports[turn_family_index(family)];
 	sockaddr_u addr;
 	void *h;
 	uint16_t port;
@@ -217,21 +194,26 @@ open_relay(struct turn_server *s, const struct turn_pkt *p,
 	if (!relay_ip_for(s, p, family, &addr))
 		return EAFNOSUPPORT;
 	for (int i = 0; i < RELAY_OPEN_TRIES; i++) {
-		if ((err = take_port(s, pool, r, &port)) != 0)
-			return err;
+		if (r->token_port != 0)
+			port = r->token_port;     /* held since the reservation */
+		else if (turn_sh_port_take(s->sh, family, (uint32_t)turn_rand(s),
+					   r->even, r->reserve, &port) != 0)
+			return ENOSPC;
 		set_port(&addr, port);
 		err = r->tcp ? s->io->tcp_relay_open(s->io->arg, &addr.sa, a, &h)
 			     : s->io->relay_open(s->io->arg, &addr.sa, a, &h);
-		if (err == 0)
+		if (err == 0) {
+			r->token_port = 0;        /* bound: ours now */
+			turn_sh_bound_set(s->sh, &addr.sa, true);
 			return alloc_add_relay(s->allocs, a, &addr.sa, h);
-		portpool_release(pool, port);
+		}
+		turn_sh_port_release(s->sh, family, port);
 		if (r->reserve)
-			portpool_release(pool, port + 1);
-		if (r->token != NULL) {
-			/* Its port is free again: the token must die with it,
-			 * or one address could go to two allocations. */
-			r->token->token = 0;
-			r->token = NULL;
+			turn_sh_port_release(s->sh, family, port + 1);
+		if (r->token_port != 0) {
+			/* The token is spent and its port free again: one
+			 * address can never go to two allocations. */
+			r->token_port = 0;
 			break;
 		}
 		if (err != EADDRINUSE)
@@ -240,21 +222,26 @@ open_relay(struct turn_server *s, const struct turn_pkt *p,
 	return err;
 }
 
+static uint16_t
+relay_port(const struct alloc *a)
+{
+	return ntohs(a->relay[0].sa.sa_family == AF_INET ?
+		     a->relay[0].v4.sin_port : a->relay[0].v6.sin6_port);
+}
+
+/* EVEN-PORT R: port+1 is held under a token; without a free token slot
+ * it goes back. */
 static uint64_t
 make_token(struct turn_server *s, const struct alloc *a, uint64_t now_ms)
 {
-	for (int i = 0; i < TURN_MAX_TOKENS; i++) {
-		struct turn_token *t = &s->tokens[i];
-		if (t->token != 0)
-			continue;
-		t->token = turn_rand(s) | 1;
-		t->family = a->relay[0].sa.sa_family;
-		t->port = (uint16_t)(ntohs(t->family == AF_INET ?
-			a->relay[0].v4.sin_port : a->relay[0].v6.sin6_port) + 1);
-		t->expires_ms = now_ms + TOKEN_LIFETIME_MS;
-		return t->token;
-	}
-	return 0;
+	int family = a->relay[0].sa.sa_family;
+	uint16_t port = (uint16_t)(relay_port(a) + 1);
+	uint64_t t;
+
+	t = turn_sh_token_make(s->sh, family, port, now_ms + TOKEN_LIFETIME_MS);
+	if (t == 0)
+		turn_sh_port_release(s->sh, family, port);
+	return t;
 }
 
 static void
@@ -323,6 +310,16 @@ open_relays(struct turn_server *s, const struct turn_pkt *p,
 	return 0;
 }
 
+/* A redeemed token whose request failed before binding: spent, and its
+ * port free again. */
+static void
+drop_token(struct turn_server *s, struct alloc_req *r)
+{
+	if (r->token_port != 0)
+		turn_sh_port_release(s->sh, r->family[0], r->token_port);
+	r->token_port = 0;
+}
+
 void
 turn_allocate(struct turn_server *s, const struct turn_pkt *p,
 	      const struct stun_msg *m)
@@ -348,30 +345,31 @@ turn_allocate(struct turn_server *s, const struct turn_pkt *p,
 		return;
 	}
 	if ((code = parse_request(s, m, p, &r)) != 0) {
+		drop_token(s, &r);
 		turn_reply_error(s, p, m, code, &ar);
 		return;
 	}
-	err = alloc_create(s->allocs, &ft, ar.user, r.lifetime, p->now_ms, &a);
+	if ((err = turn_sh_quota_take(s->sh, ar.user)) == 0 &&
+	    (err = alloc_create(s->allocs, &ft, ar.user, r.lifetime,
+				p->now_ms, &a)) != 0)
+		turn_sh_quota_put(s->sh, ar.user);
 	if (err != 0) {
+		drop_token(s, &r);
 		turn_reply_error(s, p, m, create_error(err), &ar);
 		return;
 	}
 	a->conn = p->conn;
 	a->dont_fragment = r.dont_fragment;
 	a->tcp = r.tcp;
-	a->id = ++s->alloc_seq;
+	a->id = turn_sh_next_id(s->sh);
 	memcpy(a->tid, m->tid + 4, 12);
 	if ((code = open_relays(s, p, a, &r, failed)) != 0) {
 		turn_alloc_release(s, a);
 		turn_reply_error(s, p, m, code, &ar);
 		return;
 	}
-	if (r.token != NULL)
-		r.token->token = 0;       /* consumed: its port is ours now */
-	if (r.reserve && (token = make_token(s, a, p->now_ms)) == 0)
-		portpool_release(s->ports[turn_family_index(r.family[0])],
-				 (uint16_t)(ntohs(a->relay[0].sa.sa_family == AF_INET ?
-				 a->relay[0].v4.sin_port : a->relay[0].v6.sin6_port) + 1));
+	if (r.reserve)
+		token = make_token(s, a, p->now_ms);
 	s->stats.allocs_created++;
 	turn_log_alloc(a, "alloc.created", r.lifetime, NULL, NULL);
 	reply_success(s, p, m, &ar, a, token, failed);

@@ -38,36 +38,13 @@ relay_ips_from_conf(struct turn_server *s)
 	first_of_family(s->listen_ip, s->conf->listen, s->conf->nlisten);
 }
 
-/* The per-source limits of rate-limit and auth-fail-limit, in a table
- * keyed from the (random, in the daemon) seed. */
-static int
-ratelimit_from_conf(struct turn_server *s, uint64_t seed)
-{
-	const struct conf *c = s->conf;
-	struct rl_rate rates[RL_KINDS] = {
-		[RL_ERROR] = { c->rate_limit, 1000, c->rate_limit_burst },
-		[RL_AUTH_FAIL] = { c->auth_fail_limit, 60 * 1000,
-				   c->auth_fail_limit },
-	};
-	uint8_t key[16];
-
-	if (c->rate_limit == 0 && c->auth_fail_limit == 0)
-		return 0;
-	for (int i = 0; i < 16; i++) {
-		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-		key[i] = (uint8_t)(seed >> 56);
-	}
-	return rl_new(&s->rl, rates, RL_DEFAULT_ENTRIES, key);
-}
-
 static void
 limits_of(const struct conf *conf, struct alloc_limits *lim)
 {
 	*lim = (struct alloc_limits){
 		.max_perms = conf->max_permissions,
 		.max_chans = conf->max_permissions,
-		.user_quota = conf->user_quota,
-		.total_quota = conf->total_quota,
+		/* quotas are counted across workers, in s->sh */
 	};
 }
 
@@ -86,11 +63,13 @@ turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
 	s->conf = conf;
 	s->auth = auth;
 	policy_init(&s->policy, conf);
+	turn_shared_reconfigure(s->sh, conf);
 }
 
 int
-turn_server_init(struct turn_server *s, const struct conf *conf,
-		 const struct turn_io *io, struct auth *auth, uint64_t seed)
+turn_server_init_shared(struct turn_server *s, const struct conf *conf,
+			const struct turn_io *io, struct auth *auth,
+			uint64_t seed, struct turn_shared *sh)
 {
 	struct alloc_limits lim;
 	int err;
@@ -100,18 +79,40 @@ turn_server_init(struct turn_server *s, const struct conf *conf,
 	s->conf = conf;
 	s->io = io;
 	s->auth = auth;
+	s->sh = sh;
 	s->rng = seed ? seed : 0x9E3779B97F4A7C15ull;
 	policy_init(&s->policy, conf);
 	relay_ips_from_conf(s);
 	err = alloc_table_new(&s->allocs, &lim);
-	if (err == 0)
-		err = ratelimit_from_conf(s, seed);
-	for (int i = 0; err == 0 && i < 2; i++)
-		err = portpool_new(&s->ports[i], conf->relay_port_min,
-				   conf->relay_port_max);
 	if (err != 0)
 		turn_server_fini(s);
 	return err;
+}
+
+/* A single core (tests, fuzzing) with its own shared state, keyed from
+ * seed. */
+int
+turn_server_init(struct turn_server *s, const struct conf *conf,
+		 const struct turn_io *io, struct auth *auth, uint64_t seed)
+{
+	struct turn_shared *sh;
+	uint8_t key[16];
+	uint64_t x = seed;
+	int err;
+
+	for (int i = 0; i < 16; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		key[i] = (uint8_t)(x >> 56);
+	}
+	if ((err = turn_shared_new(&sh, conf, key)) != 0)
+		return err;
+	err = turn_server_init_shared(s, conf, io, auth, seed, sh);
+	if (err != 0) {
+		turn_shared_free(sh);
+		return err;
+	}
+	s->own_sh = true;
+	return 0;
 }
 
 static uint16_t
@@ -121,18 +122,21 @@ sau_port(const sockaddr_u *a)
 						 : a->v4.sin_port);
 }
 
-/* Close an allocation's relay sockets and give their ports back. */
+/* Close an allocation's relay sockets, give their ports back, and its
+ * place in the quota. */
 static void
 close_relays(struct turn_server *s, struct alloc *a)
 {
 	turn_tcp_drop_alloc(s, a);    /* RFC 6062 §5: its connections too */
 	for (unsigned i = 0; i < a->nrelay; i++) {
-		int fi = turn_family_index(a->relay[i].sa.sa_family);
 		if (a->relay_handle[i] != NULL && s->io->relay_close != NULL)
 			s->io->relay_close(s->io->arg, a->relay_handle[i]);
 		a->relay_handle[i] = NULL;
-		portpool_release(s->ports[fi], sau_port(&a->relay[i]));
+		turn_sh_bound_set(s->sh, &a->relay[i].sa, false);
+		turn_sh_port_release(s->sh, a->relay[i].sa.sa_family,
+				     sau_port(&a->relay[i]));
 	}
+	turn_sh_quota_put(s->sh, a->user);
 }
 
 void
@@ -153,17 +157,9 @@ turn_server_fini(struct turn_server *s)
 		alloc_table_free(s->allocs);
 		s->allocs = NULL;
 	}
-	for (int i = 0; i < TURN_MAX_TOKENS; i++)
-		if (s->tokens[i].token != 0)
-			portpool_release(s->ports[turn_family_index(
-				s->tokens[i].family)], s->tokens[i].port);
-	memset(s->tokens, 0, sizeof(s->tokens));
-	for (int i = 0; i < 2; i++) {
-		portpool_free(s->ports[i]);
-		s->ports[i] = NULL;
-	}
-	rl_free(s->rl);
-	s->rl = NULL;
+	if (s->own_sh)
+		turn_shared_free(s->sh);
+	s->sh = NULL;
 }
 
 static void
@@ -181,14 +177,7 @@ turn_server_tick(struct turn_server *s, uint64_t now_ms)
 {
 	alloc_expire(s->allocs, now_ms, on_expired, s);
 	turn_tcp_tick(s, now_ms);
-	for (int i = 0; i < TURN_MAX_TOKENS; i++) {
-		struct turn_token *t = &s->tokens[i];
-		if (t->token != 0 && t->expires_ms <= now_ms) {
-			portpool_release(s->ports[turn_family_index(t->family)],
-					 t->port);
-			t->token = 0;
-		}
-	}
+	turn_sh_tick(s->sh, now_ms);
 }
 
 uint64_t
@@ -222,7 +211,7 @@ turn_authenticate(struct turn_server *s, const struct turn_pkt *p,
 	/* auth-fail-limit: a source that failed too often is not heard,
 	 * right password or not, until it falls back under the limit; no
 	 * answer (an answer would tell a guesser when to resume). */
-	if (signed_req && rl_over(s->rl, RL_AUTH_FAIL, p->client, p->now_ms)) {
+	if (signed_req && turn_sh_rl_over(s->sh, RL_AUTH_FAIL, p->client, p->now_ms)) {
 		s->stats.rl_auth_dropped++;
 		log_debug("%s from %s: dropped (auth-fail-limit)",
 			  stun_method_name(m->method),
@@ -241,7 +230,7 @@ turn_authenticate(struct turn_server *s, const struct turn_pkt *p,
 	 * guesses. */
 	if (signed_req && ar->code == 401) {
 		s->stats.auth_failures++;
-		(void)rl_take(s->rl, RL_AUTH_FAIL, p->client, p->now_ms);
+		(void)turn_sh_rl_take(s->sh, RL_AUTH_FAIL, p->client, p->now_ms);
 	}
 	s->stats.auth_fail[ar->code == 400 ? 0 : ar->code == 401 ? 1 : 2]++;
 	turn_reply_error(s, p, m, ar->code, NULL);

@@ -15,34 +15,83 @@
 
 #define MAX_DGRAM 65536
 
-/* The allocation whose relayed address (bound or advertised through
- * external-ip) is peer, or NULL. */
+/* The bound relayed addresses peer may name, one per call: peer itself
+ * (*it 0), then, where peer's IP is an external-ip public address, the
+ * private address behind it. False when there are no more. */
+static bool
+relay_candidate(const struct turn_server *s, const struct sockaddr *peer,
+		size_t *it, sockaddr_u *k)
+{
+	const struct conf *c = s->conf;
+	size_t n = (*it)++;
+	sockaddr_u pub;
+
+	if (n == 0) {
+		sau_set(k, peer);
+		return true;
+	}
+	for (size_t i = n - 1; i < c->nexternal_ip; i++) {
+		sau_set(&pub, (const struct sockaddr *)&c->external_ip[i].public_ip);
+		sau_set(k, peer);
+		if (!sau_ip_eq(&pub, k))
+			continue;
+		sau_set(k, (const struct sockaddr *)&c->external_ip[i].private_ip);
+		if (k->sa.sa_family == AF_UNSPEC)
+			*k = s->relay_ip[turn_family_index(peer->sa_family)];
+		if (k->sa.sa_family == AF_UNSPEC)
+			*k = s->listen_ip[turn_family_index(peer->sa_family)];
+		if (k->sa.sa_family != peer->sa_family)
+			continue;
+		if (k->sa.sa_family == AF_INET)
+			k->v4.sin_port = ((const struct sockaddr_in *)peer)->sin_port;
+		else
+			k->v6.sin6_port = ((const struct sockaddr_in6 *)peer)->sin6_port;
+		*it = i + 2;
+		return true;
+	}
+	*it = c->nexternal_ip + 1;
+	return false;
+}
+
+/* This worker's allocation whose relayed address (bound or advertised
+ * through external-ip) is peer, or NULL. */
 static struct alloc *
 own_relay(const struct turn_server *s, const struct sockaddr *peer)
 {
-	const struct conf *c = s->conf;
-	struct alloc *a = alloc_by_relay(s->allocs, peer);
-	sockaddr_u pub, k;
+	struct alloc *a = NULL;
+	sockaddr_u k;
+	size_t it = 0;
 
-	for (size_t i = 0; a == NULL && i < c->nexternal_ip; i++) {
-		sau_set(&pub, (const struct sockaddr *)&c->external_ip[i].public_ip);
-		sau_set(&k, peer);
-		if (!sau_ip_eq(&pub, &k))
-			continue;
-		sau_set(&k, (const struct sockaddr *)&c->external_ip[i].private_ip);
-		if (k.sa.sa_family == AF_UNSPEC)
-			k = s->relay_ip[turn_family_index(peer->sa_family)];
-		if (k.sa.sa_family == AF_UNSPEC)
-			k = s->listen_ip[turn_family_index(peer->sa_family)];
-		if (k.sa.sa_family != peer->sa_family)
-			continue;
-		if (k.sa.sa_family == AF_INET)
-			k.v4.sin_port = ((const struct sockaddr_in *)peer)->sin_port;
-		else
-			k.v6.sin6_port = ((const struct sockaddr_in6 *)peer)->sin6_port;
+	while (a == NULL && relay_candidate(s, peer, &it, &k))
 		a = alloc_by_relay(s->allocs, &k.sa);
-	}
 	return a;
+}
+
+/* Whether peer names a relayed address bound by any worker (from it:
+ * 0 all spellings, 1 external-ip ones only); *k is the bound address. */
+static bool
+any_relay(const struct turn_server *s, const struct sockaddr *peer,
+	  size_t it, sockaddr_u *k)
+{
+	while (relay_candidate(s, peer, &it, k))
+		if (turn_sh_bound(s->sh, &k->sa))
+			return true;
+	return false;
+}
+
+/* The peer policy, with relay-to-relay between two allocations always
+ * allowed (on any worker: the shared set is asked only when the policy
+ * says no). */
+static bool
+peer_allowed(const struct turn_server *s, const struct sockaddr *peer,
+	     bool ip_only, enum policy_verdict *v)
+{
+	sockaddr_u k;
+
+	*v = ip_only ? policy_check_ip(&s->policy, peer)
+		     : policy_check(&s->policy, peer);
+	return *v == POLICY_ALLOW || own_relay(s, peer) != NULL ||
+	       any_relay(s, peer, 0, &k);
 }
 
 static bool
@@ -70,12 +119,7 @@ turn_peer_addr(struct turn_server *s, struct alloc *al,
 		return 400;
 	if (!has_family(al, peer->ss_family))
 		return 443;
-	/* Relay-to-relay between two allocations is always allowed. */
-	if (own_relay(s, (struct sockaddr *)peer) != NULL)
-		return 0;
-	v = no_port ? policy_check_ip(&s->policy, (struct sockaddr *)peer)
-		    : policy_check(&s->policy, (struct sockaddr *)peer);
-	if (v == POLICY_ALLOW)
+	if (peer_allowed(s, (struct sockaddr *)peer, no_port, &v))
 		return 0;
 	s->stats.peer_denied++;
 	if (!al->denied_logged) {
@@ -124,7 +168,7 @@ turn_relay_out(struct turn_server *s, struct alloc *a,
 	       const struct sockaddr *peer, const uint8_t *data, size_t len,
 	       uint64_t now_ms)
 {
-	sockaddr_u *bound = NULL;
+	sockaddr_u *bound = NULL, k;
 	void *h = relay_handle_for(a, peer->sa_family, &bound);
 	struct alloc *to;
 
@@ -143,6 +187,10 @@ turn_relay_out(struct turn_server *s, struct alloc *a,
 		deliver_inside(s, to, bound, data, len, now_ms);
 		return;
 	}
+	/* Another worker's relay behind an external-ip public address: the
+	 * kernel delivers to the private address it is bound on. */
+	if (s->conf->nexternal_ip > 0 && any_relay(s, peer, 1, &k))
+		peer = &k.sa;
 	/* A failed send (ENETUNREACH, ICMP errors) is counted, never fatal:
 	 * browsers probe unreachable addresses during ICE. */
 	if (s->io->relay_send(s->io->arg, h, peer, data, len) != 0) {
@@ -160,6 +208,7 @@ turn_send_indication(struct turn_server *s, const struct turn_pkt *p,
 	struct sockaddr_storage peer;
 	struct five_tuple ft;
 	struct alloc *a;
+	enum policy_verdict v;
 
 	turn_ft_of(p, &ft);
 	a = alloc_find(s->allocs, &ft);
@@ -169,8 +218,7 @@ turn_send_indication(struct turn_server *s, const struct turn_pkt *p,
 		return;
 	}
 	if (!perm_allows(a, (struct sockaddr *)&peer, p->now_ms) ||
-	    (own_relay(s, (struct sockaddr *)&peer) == NULL &&
-	     policy_check(&s->policy, (struct sockaddr *)&peer) != POLICY_ALLOW)) {
+	    !peer_allowed(s, (struct sockaddr *)&peer, false, &v)) {
 		/* The permission is per IP: the port must pass the policy
 		 * too (no sending to the server's own ports). */
 		s->stats.no_perm_drops++;
@@ -189,6 +237,7 @@ turn_on_chandata(struct turn_server *s, const struct turn_pkt *p,
 	struct five_tuple ft;
 	struct alloc *a;
 	const struct chan *c;
+	enum policy_verdict v;
 
 	if (chandata_decode(&cd, buf, len) != 0) {
 		s->stats.malformed++;
@@ -200,8 +249,7 @@ turn_on_chandata(struct turn_server *s, const struct turn_pkt *p,
 	/* The policy again, as for Send: a channel bound to another
 	 * allocation's relayed address outlives that allocation. */
 	if (c == NULL || !perm_allows(a, &c->peer.sa, p->now_ms) ||
-	    (own_relay(s, &c->peer.sa) == NULL &&
-	     policy_check(&s->policy, &c->peer.sa) != POLICY_ALLOW)) {
+	    !peer_allowed(s, &c->peer.sa, false, &v)) {
 		s->stats.no_perm_drops++;
 		return;
 	}
@@ -247,7 +295,17 @@ turn_on_peer(struct turn_server *s, struct alloc *a,
 	const struct chan *c;
 	uint8_t *start = buf - 4;
 	size_t out;
+	struct sockaddr_storage adv;
 
+	if (len <= 65535 - 48 && !perm_allows(a, peer, now_ms) &&
+	    s->conf->nexternal_ip > 0 && turn_sh_bound(s->sh, peer)) {
+		/* Another worker's relay sent it from its bound address; its
+		 * client knows it, and permits it, by the advertised one. */
+		sockaddr_u b;
+		sau_set(&b, peer);
+		turn_advertised(s, &b, &adv);
+		peer = (struct sockaddr *)&adv;
+	}
 	if (len > 65535 - 48 || !perm_allows(a, peer, now_ms)) {
 		s->stats.no_perm_drops++;
 		return;

@@ -84,7 +84,7 @@ turn_reply_error(struct turn_server *s, const struct turn_pkt *p,
 	 * reflection (RFC 8489 §16.1.1 style amplification). Over the
 	 * limit, drop: a real client retransmits. */
 	if (ar == NULL && (p->tp == TP_UDP || p->tp == TP_DTLS) &&
-	    !rl_take(s->rl, RL_ERROR, p->client, p->now_ms)) {
+	    !turn_sh_rl_take(s->sh, RL_ERROR, p->client, p->now_ms)) {
 		s->stats.rl_answers_dropped++;
 		log_debug("%s from %s: %d not sent (rate-limit)",
 			  stun_method_name(m->method),

@@ -85,4 +85,40 @@ void turn_relay_out(struct turn_server *s, struct alloc *a,
 		    const struct sockaddr *peer, const uint8_t *data,
 		    size_t len, uint64_t now_ms);
 
+/* shared.c: each call takes the shared mutex. */
+int turn_sh_port_take(struct turn_shared *sh, int family, uint32_t hint,
+		      bool even, bool reserve, uint16_t *port);
+void turn_sh_port_release(struct turn_shared *sh, int family, uint16_t port);
+bool turn_sh_port_in_use(struct turn_shared *sh, int family, uint16_t port);
+/* A live token: 0, its family and port (still held, now the caller's),
+ * and the token is gone; else ENOENT. */
+int turn_sh_token_redeem(struct turn_shared *sh, uint64_t token,
+			 uint64_t now_ms, int *family, uint16_t *port);
+/* Hold port (already taken) under a new token; 0 when the table is full. */
+uint64_t turn_sh_token_make(struct turn_shared *sh, int family, uint16_t port,
+			    uint64_t expires_ms);
+void turn_sh_tick(struct turn_shared *sh, uint64_t now_ms);
+void turn_sh_bound_set(struct turn_shared *sh, const struct sockaddr *a,
+		       bool on);
+/* Whether a is a relayed address bound by any worker. */
+bool turn_sh_bound(struct turn_shared *sh, const struct sockaddr *a);
+uint64_t turn_sh_next_id(struct turn_shared *sh);
+bool turn_sh_rl_take(struct turn_shared *sh, enum rl_kind k,
+		     const struct sockaddr *src, uint64_t now_ms);
+bool turn_sh_rl_over(struct turn_shared *sh, enum rl_kind k,
+		     const struct sockaddr *src, uint64_t now_ms);
+/* 0, EDQUOT (486), ENOSPC (508) or ENOMEM; counted until _put. */
+int turn_sh_quota_take(struct turn_shared *sh, const char *user);
+void turn_sh_quota_put(struct turn_shared *sh, const char *user);
+unsigned turn_sh_quota_user(struct turn_shared *sh, const char *user);
+
+/* quota.c: the counts behind turn_sh_quota_* (no lock of its own). */
+struct quota;
+int quota_new(struct quota **out);
+void quota_free(struct quota *q);
+void quota_set_limits(struct quota *q, unsigned user_max, unsigned total_max);
+int quota_take(struct quota *q, const char *user);
+void quota_put(struct quota *q, const char *user);
+unsigned quota_user(const struct quota *q, const char *user);
+
 #endif

@@ -74,7 +74,7 @@ test_rate_limit_off(void **state)
 	f->conf.auth_fail_limit = 0;
 	cli(&c, "192.0.2.66", 40000, "alice", "x");
 	assert_int_equal(flood(f, &c, 500), 500);
-	assert_null(server(f)->rl);
+	assert_null(turn_shared_rl(server(f)->sh));
 }
 
 /* auth-fail-limit: wrong passwords are answered 401 up to the limit;
@@ -150,8 +150,8 @@ test_no_state_without_auth(void **state)
 	assert_int_equal(ports_used(f, AF_INET), 0);
 	assert_int_equal(f->io.open_calls, 0);
 	assert_null(f->srv.tcp_peers);
-	assert_true(rl_used(f->srv.rl) <= rl_capacity(f->srv.rl));
-	assert_int_equal(rl_capacity(f->srv.rl), RL_DEFAULT_ENTRIES);
+	assert_true(rl_used(turn_shared_rl(f->srv.sh)) <= rl_capacity(turn_shared_rl(f->srv.sh)));
+	assert_int_equal(rl_capacity(turn_shared_rl(f->srv.sh)), RL_DEFAULT_ENTRIES);
 }
 
 /* Unsigned requests that cannot succeed get the short answer (400 or

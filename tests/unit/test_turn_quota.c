@@ -3,6 +3,7 @@
  * quotas, ports, EVEN-PORT and RESERVATION-TOKEN; Refresh and expiry.
  */
 #include "turn_fx.h"
+#include "../../src/turn/turn_int.h"
 
 /* ---- Allocate: quotas and ports ---- */
 
@@ -57,7 +58,7 @@ test_508_ports_exhausted(void **state)
 	assert_int_equal(allocate(f, &c[2]), 508);
 	assert_int_equal(f->io.open_calls, 2);
 	assert_int_equal(alloc_count(f->srv.allocs), 2);
-	assert_int_equal(alloc_user_count(f->srv.allocs, "alice"), 2);
+	assert_int_equal(turn_sh_quota_user(f->srv.sh, "alice"), 2);
 	port = relayed_port(&c[0]);
 	assert_int_equal(refresh(f, &c[0], 0), 200);
 	assert_int_equal(allocate(f, &c[2]), 200);   /* the port came back */
@@ -77,7 +78,7 @@ test_eaddrinuse_then_success(void **state)
 	assert_int_equal(f->io.open_calls, 4);
 	assert_int_equal(relayed_port(&c), addr_port(&f->io.last_open.sa));
 	assert_int_equal(ports_used(f, AF_INET), 1);
-	assert_true(portpool_in_use(f->srv.ports[0], relayed_port(&c)));
+	assert_true(turn_sh_port_in_use(f->srv.sh, AF_INET, relayed_port(&c)));
 }
 
 /* Any other bind error is final: 508 at once, nothing kept. */
@@ -135,7 +136,7 @@ test_reservation_token(void **state)
 	assert_int_equal(port % 2, 0);
 	memcpy(token, attr_of(&a, STUN_A_RESERVATION_TOKEN, 8), 8);
 	assert_int_equal(ports_used(f, AF_INET), 2);
-	assert_true(portpool_in_use(f->srv.ports[0], port + 1));
+	assert_true(turn_sh_port_in_use(f->srv.sh, AF_INET, port + 1));
 
 	stun_enc_attr(alloc_req(f, &b), STUN_A_RESERVATION_TOKEN, token, 8);
 	assert_int_equal(xmit(f, &b), 200);

@@ -301,7 +301,7 @@ ipp(const char *ip, uint16_t port)
 static unsigned
 ports_used(struct fx *f, int family)
 {
-	return portpool_used(server(f)->ports[family == AF_INET6]);
+	return turn_shared_ports_used(server(f)->sh, family);
 }
 
 /* ---- a client: builds requests, signs them, reads the answers ---- */

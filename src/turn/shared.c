@@ -1,0 +1,354 @@
+/**
+ * @file shared.c  What the cores of all worker threads share: relay
+ * ports, EVEN-PORT reservation tokens, quotas, the per-source limits,
+ * session ids and the set of bound relayed addresses.
+ *
+ * One mutex guards it all. Nothing here is on the per-packet path but
+ * turn_sh_bound(), and only for a peer the policy denies (relay-to-relay
+ * on a private relay address); Allocate, Refresh and error answers take
+ * the lock for a few hundred nanoseconds.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "turn_int.h"
+
+#define PORT_TRIES 32
+
+struct turn_shared {
+	pthread_mutex_t mu;
+	struct portpool *ports[2];        /* [0] IPv4, [1] IPv6 */
+	sockaddr_u *bound[2];             /* by port - lo: bound relays */
+	uint16_t lo, hi;
+	struct turn_token tokens[TURN_MAX_TOKENS];
+	struct quota *quota;              /* allocations per username */
+	struct ratelimit *rl;             /* NULL: no limits */
+	uint64_t seq;                     /* last session id */
+	uint64_t rng;                     /* token values */
+};
+
+/* The per-source limits of rate-limit and auth-fail-limit. */
+static int
+ratelimit_from_conf(struct turn_shared *sh, const struct conf *c,
+		    const uint8_t key[16])
+{
+	struct rl_rate rates[RL_KINDS] = {
+		[RL_ERROR] = { c->rate_limit, 1000, c->rate_limit_burst },
+		[RL_AUTH_FAIL] = { c->auth_fail_limit, 60 * 1000,
+				   c->auth_fail_limit },
+	};
+
+	if (c->rate_limit == 0 && c->auth_fail_limit == 0)
+		return 0;
+	return rl_new(&sh->rl, rates, RL_DEFAULT_ENTRIES, key);
+}
+
+int
+turn_shared_new(struct turn_shared **out, const struct conf *conf,
+		const uint8_t key[16])
+{
+	struct turn_shared *sh = calloc(1, sizeof(*sh));
+	size_t n = (size_t)conf->relay_port_max - conf->relay_port_min + 1;
+	int err = ENOMEM;
+
+	if (sh == NULL)
+		return ENOMEM;
+	pthread_mutex_init(&sh->mu, NULL);
+	sh->lo = conf->relay_port_min;
+	sh->hi = conf->relay_port_max;
+	memcpy(&sh->rng, key, sizeof(sh->rng));
+	sh->rng |= 1;
+	for (int i = 0; i < 2; i++) {
+		sh->bound[i] = calloc(n, sizeof(sockaddr_u));
+		if (sh->bound[i] == NULL || portpool_new(&sh->ports[i],
+				conf->relay_port_min, conf->relay_port_max) != 0)
+			goto fail;
+	}
+	if ((err = quota_new(&sh->quota)) != 0 ||
+	    (err = ratelimit_from_conf(sh, conf, key)) != 0)
+		goto fail;
+	turn_shared_reconfigure(sh, conf);
+	*out = sh;
+	return 0;
+fail:
+	turn_shared_free(sh);
+	return err;
+}
+
+void
+turn_shared_free(struct turn_shared *sh)
+{
+	if (sh == NULL)
+		return;
+	quota_free(sh->quota);
+	for (int i = 0; i < 2; i++) {
+		portpool_free(sh->ports[i]);
+		free(sh->bound[i]);
+	}
+	rl_free(sh->rl);
+	pthread_mutex_destroy(&sh->mu);
+	free(sh);
+}
+
+void
+turn_shared_reconfigure(struct turn_shared *sh, const struct conf *conf)
+{
+	pthread_mutex_lock(&sh->mu);
+	quota_set_limits(sh->quota, conf->user_quota, conf->total_quota);
+	pthread_mutex_unlock(&sh->mu);
+}
+
+const struct ratelimit *
+turn_shared_rl(const struct turn_shared *sh)
+{
+	return sh->rl;             /* fixed at start */
+}
+
+unsigned
+turn_shared_ports_used(struct turn_shared *sh, int family)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&sh->mu);
+	n = portpool_used(sh->ports[turn_family_index(family)]);
+	pthread_mutex_unlock(&sh->mu);
+	return n;
+}
+
+/* ---- relay ports and reservations (RFC 8656 §7.2) ---- */
+
+static uint64_t
+sh_rand(struct turn_shared *sh)
+{
+	uint64_t x = sh->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return sh->rng = x;
+}
+
+static int
+port_take_locked(struct turn_shared *sh, int fi, uint32_t hint, bool even,
+		 bool reserve, uint16_t *port)
+{
+	struct portpool *pool = sh->ports[fi];
+
+	for (int i = 0; i < PORT_TRIES; i++) {
+		if (portpool_take(pool, hint, even, port) != 0)
+			return ENOSPC;
+		if (!reserve || portpool_take_exact(pool, *port + 1) == 0)
+			return 0;
+		portpool_release(pool, *port);
+		hint = *port + 2u - sh->lo;
+	}
+	return ENOSPC;
+}
+
+int
+turn_sh_port_take(struct turn_shared *sh, int family, uint32_t hint,
+		  bool even, bool reserve, uint16_t *port)
+{
+	int err;
+
+	pthread_mutex_lock(&sh->mu);
+	err = port_take_locked(sh, turn_family_index(family), hint, even,
+			       reserve, port);
+	pthread_mutex_unlock(&sh->mu);
+	return err;
+}
+
+void
+turn_sh_port_release(struct turn_shared *sh, int family, uint16_t port)
+{
+	pthread_mutex_lock(&sh->mu);
+	portpool_release(sh->ports[turn_family_index(family)], port);
+	pthread_mutex_unlock(&sh->mu);
+}
+
+bool
+turn_sh_port_in_use(struct turn_shared *sh, int family, uint16_t port)
+{
+	bool yes;
+
+	pthread_mutex_lock(&sh->mu);
+	yes = portpool_in_use(sh->ports[turn_family_index(family)], port);
+	pthread_mutex_unlock(&sh->mu);
+	return yes;
+}
+
+int
+turn_sh_token_redeem(struct turn_shared *sh, uint64_t token, uint64_t now_ms,
+		     int *family, uint16_t *port)
+{
+	int err = ENOENT;
+
+	pthread_mutex_lock(&sh->mu);
+	for (int i = 0; token != 0 && i < TURN_MAX_TOKENS; i++) {
+		struct turn_token *t = &sh->tokens[i];
+		if (t->token != token || t->expires_ms <= now_ms)
+			continue;
+		*family = t->family;
+		*port = t->port;          /* held since the reservation */
+		t->token = 0;
+		err = 0;
+		break;
+	}
+	pthread_mutex_unlock(&sh->mu);
+	return err;
+}
+
+uint64_t
+turn_sh_token_make(struct turn_shared *sh, int family, uint16_t port,
+		   uint64_t expires_ms)
+{
+	uint64_t v = 0;
+
+	pthread_mutex_lock(&sh->mu);
+	for (int i = 0; i < TURN_MAX_TOKENS; i++) {
+		struct turn_token *t = &sh->tokens[i];
+		if (t->token != 0)
+			continue;
+		t->token = v = sh_rand(sh) | 1;
+		t->family = family;
+		t->port = port;
+		t->expires_ms = expires_ms;
+		break;
+	}
+	pthread_mutex_unlock(&sh->mu);
+	return v;
+}
+
+/* Expired reservations give their port back. */
+void
+turn_sh_tick(struct turn_shared *sh, uint64_t now_ms)
+{
+	pthread_mutex_lock(&sh->mu);
+	for (int i = 0; i < TURN_MAX_TOKENS; i++) {
+		struct turn_token *t = &sh->tokens[i];
+		if (t->token != 0 && t->expires_ms <= now_ms) {
+			portpool_release(sh->ports[turn_family_index(t->family)],
+					 t->port);
+			t->token = 0;
+		}
+	}
+	pthread_mutex_unlock(&sh->mu);
+}
+
+/* ---- bound relayed addresses: relay-to-relay across workers ---- */
+
+static sockaddr_u *
+bound_slot(struct turn_shared *sh, const struct sockaddr *a)
+{
+	uint16_t port = addr_port(a);
+
+	if (port < sh->lo || port > sh->hi ||
+	    (a->sa_family != AF_INET && a->sa_family != AF_INET6))
+		return NULL;
+	return &sh->bound[turn_family_index(a->sa_family)][port - sh->lo];
+}
+
+void
+turn_sh_bound_set(struct turn_shared *sh, const struct sockaddr *a, bool on)
+{
+	sockaddr_u *slot;
+
+	pthread_mutex_lock(&sh->mu);
+	if ((slot = bound_slot(sh, a)) != NULL) {
+		if (on)
+			sau_set(slot, a);
+		else
+			memset(slot, 0, sizeof(*slot));
+	}
+	pthread_mutex_unlock(&sh->mu);
+}
+
+bool
+turn_sh_bound(struct turn_shared *sh, const struct sockaddr *a)
+{
+	sockaddr_u *slot, k;
+	bool yes = false;
+
+	sau_set(&k, a);
+	pthread_mutex_lock(&sh->mu);
+	if ((slot = bound_slot(sh, a)) != NULL)
+		yes = sau_eq(slot, &k);
+	pthread_mutex_unlock(&sh->mu);
+	return yes;
+}
+
+uint64_t
+turn_sh_next_id(struct turn_shared *sh)
+{
+	uint64_t id;
+
+	pthread_mutex_lock(&sh->mu);
+	id = ++sh->seq;
+	pthread_mutex_unlock(&sh->mu);
+	return id;
+}
+
+/* ---- per-source limits ---- */
+
+bool
+turn_sh_rl_take(struct turn_shared *sh, enum rl_kind k,
+		const struct sockaddr *src, uint64_t now_ms)
+{
+	bool ok;
+
+	if (sh->rl == NULL)
+		return true;
+	pthread_mutex_lock(&sh->mu);
+	ok = rl_take(sh->rl, k, src, now_ms);
+	pthread_mutex_unlock(&sh->mu);
+	return ok;
+}
+
+bool
+turn_sh_rl_over(struct turn_shared *sh, enum rl_kind k,
+		const struct sockaddr *src, uint64_t now_ms)
+{
+	bool over;
+
+	if (sh->rl == NULL)
+		return false;
+	pthread_mutex_lock(&sh->mu);
+	over = rl_over(sh->rl, k, src, now_ms);
+	pthread_mutex_unlock(&sh->mu);
+	return over;
+}
+
+/* ---- quotas (RFC 8656 §7.2: 486 per user; 508 in all) ---- */
+
+int
+turn_sh_quota_take(struct turn_shared *sh, const char *user)
+{
+	int err;
+
+	pthread_mutex_lock(&sh->mu);
+	err = quota_take(sh->quota, user);
+	pthread_mutex_unlock(&sh->mu);
+	return err;
+}
+
+void
+turn_sh_quota_put(struct turn_shared *sh, const char *user)
+{
+	pthread_mutex_lock(&sh->mu);
+	quota_put(sh->quota, user);
+	pthread_mutex_unlock(&sh->mu);
+}
+
+unsigned
+turn_sh_quota_user(struct turn_shared *sh, const char *user)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&sh->mu);
+	n = quota_user(sh->quota, user);
+	pthread_mutex_unlock(&sh->mu);
+	return n;
+}
