@@ -18,10 +18,10 @@ SAN     ?=
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wformat=2 -Wno-format-nonliteral
 OPT     ?= -O2 -g
-CFLAGS  += $(OPT) -std=c17 $(WARN) -D_GNU_SOURCE -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS  += $(OPT) -std=c17 -pthread $(WARN) -D_GNU_SOURCE -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent -levent_openssl -lconfig -lssl -lcrypto -lz -ljansson)
 # Debian's libwslay-dev ships no .pc file
-LDLIBS  += -lwslay
+LDLIBS  += -lwslay -pthread
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

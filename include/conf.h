@@ -25,6 +25,7 @@
 #define CONF_MAX_RELAY_IP 8
 #define CONF_MAX_ORIGINS  16
 #define CONF_MAX_CERTS    16   /* extra SNI certificates */
+#define CONF_MAX_WORKERS  256  /* worker threads */
 #define CONF_TLS_PORT     5349
 
 /* A static long-term credential user (RFC 8489 §9.2). */
@@ -101,6 +102,7 @@ struct conf {
 	unsigned max_conns;               /* all TCP/TLS connections, default 4096 */
 	unsigned max_conns_per_ip;        /* per source IP, default 64; 0 = none */
 	unsigned udp_rcvbuf, udp_sndbuf;  /* UDP listener buffers, bytes; 0 = kernel's */
+	unsigned workers;                 /* threads; 0 = one per online CPU */
 	/* HTTP listener and signaling (docs/signaling.md) */
 	struct sockaddr_storage http_listen[CONF_MAX_LISTEN]; /* none: off */
 	size_t nhttp_listen;

@@ -52,6 +52,7 @@ static const struct conf_key keys[] = {
 	INT_KEY("max-conns-per-ip", max_conns_per_ip, 0, QUOTA_MAX),
 	INT_KEY("udp-rcvbuf", udp_rcvbuf, 0, 1 << 30),
 	INT_KEY("udp-sndbuf", udp_sndbuf, 0, 1 << 30),
+	INT_KEY("workers", workers, 0, CONF_MAX_WORKERS),
 	LIST_KEY("http-listen", set_http_listen, reset_http_listen),
 	STR_KEY("www-dir", www_dir, set_path),
 	STR_KEY("api-key", api_key, set_secret_text),

@@ -3,6 +3,7 @@
 #ifndef TURNPIKE_NET_H
 #define TURNPIKE_NET_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@ struct net_conn {
 };
 
 struct server;
+struct worker;
 struct tls_ctxs;
 struct dtls_listener;
 
@@ -30,7 +32,46 @@ struct udp_listener {
 	struct sockaddr_storage local;
 	bool wildcard;                    /* 0.0.0.0 or [::]: replies set their source */
 	struct server *srv;
+	struct worker *w;                 /* the thread that reads it */
 };
+
+/*
+ * A worker thread: its own event loop, its own SO_REUSEPORT socket on
+ * every UDP listen address, its own TURN core (allocations and relay
+ * sockets of the clients the kernel hashes to it). Worker 0 is the main
+ * thread; it also runs TCP, TLS, DTLS, HTTP, the admin listener and the
+ * signals. The others talk to it only through mu and the wake event.
+ */
+struct worker {
+	unsigned id;
+	struct server *srv;
+	struct event_base *base;          /* worker 0: srv->base */
+	struct turn_server *core;         /* worker 0: &srv->core */
+	struct turn_io io;                /* arg: this worker */
+	struct udp_listener *udp[CONF_MAX_LISTEN];
+	size_t nudp;
+	/* workers 1.. only */
+	struct turn_server own_core;
+	struct event *tick, *wake;
+	int efd;                          /* eventfd: mail waiting */
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t mu;               /* guards the rest */
+	const struct conf *new_conf;      /* a reload to apply */
+	struct auth *new_auth;
+	uint64_t new_gen;
+	bool stop;
+	uint64_t gen;                     /* last reload applied */
+	struct turn_stats snap;           /* counters at the last tick */
+	uint64_t snap_allocs[4][3];
+};
+
+/* The server behind a turn_io arg (a worker). */
+static inline struct server *
+io_srv(void *arg)
+{
+	return ((struct worker *)arg)->srv;
+}
 
 /* RFC 6062: a peer data connection, and once bound, the pipe between it
  * and the client data connection. */
@@ -63,10 +104,12 @@ struct tcp_listener {
 struct server {
 	struct event_base *base;
 	const struct conf *conf;
-	struct turn_io io;
-	struct turn_server core;
-	struct udp_listener *udp[CONF_MAX_LISTEN];
-	size_t nudp;
+	struct turn_server core;          /* worker 0's */
+	struct turn_shared *sh;           /* every worker's core shares it */
+	struct worker *w[CONF_MAX_WORKERS];
+	unsigned nworkers;
+	uint64_t gen;                     /* reloads so far */
+	struct turn_stats sum;            /* a scrape's total */
 	struct tcp_listener *tcp[CONF_MAX_LISTEN];
 	size_t ntcp;
 	struct tcp_conn_list conns;
@@ -92,18 +135,37 @@ struct server {
 /* reload.c: SIGHUP */
 void server_reload(struct server *s);
 void server_reload_free(struct server *s);
+/* Free the credentials replaced by reloads every worker has applied. */
+void server_reload_reap(struct server *s);
+
+/* worker.c */
+int worker_new(struct server *srv, unsigned id, struct worker **out);
+int worker_start(struct worker *w);
+/* Hand a reloaded conf and auth to worker w (id >= 1) and wake it. */
+void worker_post_reload(struct worker *w, const struct conf *conf,
+			struct auth *auth, uint64_t gen);
+/* The reload generation w has applied. */
+uint64_t worker_gen(struct worker *w);
+/* Add w's counters (as of its last tick; live for worker 0) to sum. */
+void worker_add_stats(struct worker *w, struct turn_stats *sum,
+		      uint64_t allocs[4][3]);
+/* Stop its loop, join the thread, free it (and its core). */
+void worker_free(struct worker *w);
+/* Open addr's UDP listener on every worker (SO_REUSEPORT when several). */
+int workers_listen_udp(struct server *s, const struct sockaddr_storage *addr);
 
 /* sock.c */
 int sock_bind(const struct sockaddr_storage *addr, int type, int *fd_out);
 int sock_bind_reuseport(const struct sockaddr_storage *addr, bool listening,
 			int *fd_out);
+int sock_bind_udp_shared(const struct sockaddr_storage *addr, int *fd_out);
 void net_clock(uint64_t *now_ms, int64_t *wall_s);
 void sock_warn_port_range(uint16_t lo, uint16_t hi);
 void sock_set_buffers(int fd, unsigned rcv, unsigned snd);
 
-/* udp.c */
-int udp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
-		     struct udp_listener **out);
+/* udp.c: fd bound already (workers_listen_udp) */
+int udp_listener_new(struct worker *w, const struct sockaddr_storage *addr,
+		     int fd, struct udp_listener **out);
 void udp_listener_free(struct udp_listener *l);
 int udp_send(struct udp_listener *l, const struct sockaddr *to,
 	     const struct sockaddr *from, const uint8_t *buf, size_t len);

@@ -18,7 +18,7 @@ struct relay_sock {
 	int fd;
 	struct event *ev;
 	struct alloc *owner;
-	struct server *srv;
+	struct worker *w;                 /* whose core and loop */
 };
 
 static void
@@ -39,7 +39,7 @@ relay_read_cb(evutil_socket_t fd, short what, void *arg)
 				     (struct sockaddr *)&from, &fl);
 		if (n < 0)
 			break;
-		turn_on_peer(&r->srv->core, r->owner, (struct sockaddr *)&from,
+		turn_on_peer(r->w->core, r->owner, (struct sockaddr *)&from,
 			     buf + TURN_PEER_HEADROOM, (size_t)n, now_ms);
 	}
 }
@@ -48,7 +48,7 @@ int
 relay_open(void *arg, const struct sockaddr *addr, struct alloc *owner,
 	   void **handle)
 {
-	struct server *srv = arg;
+	struct worker *w = arg;
 	struct sockaddr_storage ss = { 0 };
 	struct relay_sock *r;
 	int err;
@@ -64,11 +64,11 @@ relay_open(void *arg, const struct sockaddr *addr, struct alloc *owner,
 	}
 	r->kind = NET_UDP_RELAY;
 	r->owner = owner;
-	r->srv = srv;
-	r->ev = event_new(srv->base, r->fd, EV_READ | EV_PERSIST,
+	r->w = w;
+	r->ev = event_new(w->base, r->fd, EV_READ | EV_PERSIST,
 			  relay_read_cb, r);
 	if (r->ev == NULL || event_add(r->ev, NULL) != 0) {
-		relay_close(srv, r);
+		relay_close(w, r);
 		return ENOMEM;
 	}
 	*handle = r;

@@ -28,6 +28,8 @@
 
 struct conf_retired {
 	struct conf conf;
+	struct auth *old_auth;            /* replaced by this reload... */
+	uint64_t gen;                     /* ...freed once every worker has it */
 	struct conf_retired *next;
 };
 
@@ -89,6 +91,9 @@ keep_fixed(const struct conf *old, struct conf *n)
 		needs_restart("proc-user/proc-group");
 	if (!str_eq(n->pidfile, old->pidfile))
 		needs_restart("pidfile");
+	if (n->workers != old->workers)
+		needs_restart("workers");
+	n->workers = old->workers;
 	if (n->rate_limit != old->rate_limit ||
 	    n->rate_limit_burst != old->rate_limit_burst ||
 	    n->auth_fail_limit != old->auth_fail_limit)
@@ -155,8 +160,11 @@ server_reload(struct server *s)
 		return;
 	}
 	s->conf = &node->conf;
+	node->gen = ++s->gen;
 	turn_server_reconfigure(&s->core, s->conf, auth);
-	auth_free(s->auth);
+	for (unsigned i = 1; i < s->nworkers; i++)
+		worker_post_reload(s->w[i], s->conf, auth, s->gen);
+	node->old_auth = s->auth;         /* other workers may be in it */
 	s->auth = auth;
 	httpd_reconfigure(s->http, s->conf);
 	tls_reload(s);                    /* certificates: new connections */
@@ -165,11 +173,28 @@ server_reload(struct server *s)
 	log_set_format(s->conf->log_format);
 	node->next = s->retired;
 	s->retired = node;
+	server_reload_reap(s);
 	if (!auth_enabled(auth))
 		log_warn("reload: no users and no auth-secrets: new TURN "
 			 "allocations are refused");
 	log_event(LOG_LVL_INFO, "reloaded", "config", s->conf->path, NULL);
 	proc_notify("READY=1");
+}
+
+void
+server_reload_reap(struct server *s)
+{
+	uint64_t seen = UINT64_MAX;
+
+	for (unsigned i = 1; i < s->nworkers; i++) {
+		uint64_t g = worker_gen(s->w[i]);
+		seen = g < seen ? g : seen;
+	}
+	for (struct conf_retired *n = s->retired; n != NULL; n = n->next)
+		if (n->old_auth != NULL && n->gen <= seen) {
+			auth_free(n->old_auth);
+			n->old_auth = NULL;
+		}
 }
 
 void
@@ -179,6 +204,7 @@ server_reload_free(struct server *s)
 
 	while ((n = s->retired) != NULL) {
 		s->retired = n->next;
+		auth_free(n->old_auth);
 		conf_free(&n->conf);
 		free(n);
 	}

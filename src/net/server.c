@@ -1,10 +1,12 @@
 /**
- * @file server.c  The daemon: one event loop, its listeners, its signals.
+ * @file server.c  The daemon: the main event loop (worker 0), its
+ * listeners and signals, and the other workers (worker.c).
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -15,20 +17,6 @@
 #include "metrics.h"
 #include "net.h"
 #include "server.h"
-
-static int
-io_send(void *arg, void *conn, const struct sockaddr *to,
-	const struct sockaddr *from, const uint8_t *buf, size_t len)
-{
-	struct net_conn *nc = conn;
-
-	(void)arg;
-	if (nc->kind == NET_UDP)
-		return udp_send(conn, to, from, buf, len);
-	if (nc->kind == NET_DTLS)
-		return dtls_send(conn, buf, len);
-	return tcp_send(conn, buf, len);
-}
 
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
@@ -61,11 +49,9 @@ add_listeners(struct server *s, const struct sockaddr_storage *a)
 	int err;
 
 	addr_str((const struct sockaddr *)a, buf, sizeof(buf));
-	err = udp_listener_new(s, a, &s->udp[s->nudp]);
-	if (err == 0) {
-		s->nudp++;
+	err = workers_listen_udp(s, a);
+	if (err == 0)
 		err = tcp_listener_new(s, a, &s->tcp[s->ntcp]);
-	}
 	if (err == 0) {
 		s->ntcp++;
 		log_info("listening on %s (udp, tcp)", buf);
@@ -90,6 +76,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	net_clock(&now_ms, &wall_s);
 	turn_server_tick(&s->core, now_ms);
+	server_reload_reap(s);
 }
 
 /* A scrape of the admin listener: what the daemon holds. */
@@ -98,22 +85,38 @@ collect_metrics(void *arg, struct metrics_src *m)
 {
 	struct server *s = arg;
 
-	m->turn = &s->core.stats;
-	turn_alloc_counts(&s->core, m->allocs);
+	memset(&s->sum, 0, sizeof(s->sum));
+	memset(m->allocs, 0, sizeof(m->allocs));
+	for (unsigned i = 0; i < s->nworkers; i++)
+		worker_add_stats(s->w[i], &s->sum, m->allocs);
+	m->turn = &s->sum;
 	m->tcp_conns = s->nconns;
 	httpd_metrics(s->http, m);
 }
 
-/* The authenticator and the core; TURN stays closed without users. */
+static unsigned
+workers_wanted(const struct conf *conf)
+{
+	long n = conf->workers;
+
+	if (n == 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > CONF_MAX_WORKERS ? CONF_MAX_WORKERS : (unsigned)n;
+}
+
+/* The authenticator, the state the cores share, and one core per
+ * worker; TURN stays closed without users. */
 static int
 setup_core(struct server *s, const struct conf *conf)
 {
-	uint64_t seed;
+	uint8_t key[16];
 	char err[256] = "";
 	int rc;
 
 	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1 ||
-	    RAND_bytes((uint8_t *)&seed, sizeof(seed)) != 1)
+	    RAND_bytes(key, sizeof(key)) != 1)
 		return EIO;
 	rc = auth_new(&s->auth, conf, s->nonce_key, err, sizeof(err));
 	if (rc != 0) {
@@ -123,7 +126,15 @@ setup_core(struct server *s, const struct conf *conf)
 	if (!auth_enabled(s->auth))
 		log_warn("no users and no auth-secrets: TURN allocations are "
 			 "refused (STUN Binding works)");
-	return turn_server_init(&s->core, conf, &s->io, s->auth, seed);
+	if ((rc = turn_shared_new(&s->sh, conf, key)) != 0)
+		return rc;
+	s->nworkers = workers_wanted(conf);
+	for (unsigned i = 0; i < s->nworkers; i++)
+		if ((rc = worker_new(s, i, &s->w[i])) != 0) {
+			s->nworkers = i;
+			return rc;
+		}
+	return 0;
 }
 
 static int
@@ -151,15 +162,6 @@ server_new(struct server **out, const struct conf *conf)
 	TAILQ_INIT(&s->conns);
 	TAILQ_INIT(&s->pipes);
 	s->conf = conf;
-	s->io.arg = s;
-	s->io.send = io_send;
-	s->io.relay_open = relay_open;
-	s->io.relay_send = relay_send;
-	s->io.relay_close = relay_close;
-	s->io.tcp_relay_open = tcp_relay_open;
-	s->io.peer_connect = tcp_peer_connect;
-	s->io.pipe = tcp_pipe_start;
-	s->io.peer_close = tcp_peer_close;
 	s->base = event_base_new();
 	if (s->base == NULL || (err = add_signals(s)) != 0 ||
 	    (err = setup_core(s, conf)) != 0)
@@ -175,7 +177,7 @@ server_new(struct server **out, const struct conf *conf)
 			goto fail;
 	if ((err = tls_server_start(s)) != 0)
 		goto fail;
-	if (s->nudp == 0) {
+	if (s->w[0]->nudp == 0) {
 		log_error("no listener could be opened");
 		err = EADDRNOTAVAIL;
 		goto fail;
@@ -187,6 +189,7 @@ server_new(struct server **out, const struct conf *conf)
 		goto fail;
 	signal(SIGPIPE, SIG_IGN);
 	sock_warn_port_range(conf->relay_port_min, conf->relay_port_max);
+	log_info("%u worker thread%s", s->nworkers, s->nworkers > 1 ? "s" : "");
 	*out = s;
 	return 0;
 fail:
@@ -201,9 +204,17 @@ server_set_args(struct server *s, int argc, char **argv)
 	s->argv = argv;
 }
 
+/* The workers start here, after the privileges are dropped. */
 int
 server_run(struct server *s)
 {
+	int err;
+
+	for (unsigned i = 1; i < s->nworkers; i++)
+		if ((err = worker_start(s->w[i])) != 0) {
+			log_error("worker %u: %s", i, strerror(err));
+			return err;
+		}
 	if (event_base_dispatch(s->base) < 0)
 		return EIO;
 	return 0;
@@ -216,20 +227,22 @@ server_free(struct server *s)
 
 	if (s == NULL)
 		return;
+	for (unsigned i = s->nworkers; i-- > 1;)
+		worker_free(s->w[i]);     /* stops and joins the thread */
 	while ((c = TAILQ_FIRST(&s->conns)) != NULL)
 		tcp_conn_free(c);
 	httpd_free(s->admin);
 	httpd_free(s->http);
 	tls_server_stop(s);
-	turn_server_fini(&s->core);
+	if (s->nworkers > 0)
+		worker_free(s->w[0]);
+	turn_shared_free(s->sh);
 	tcp_pipes_free(s);
 	auth_free(s->auth);
 	if (s->tick != NULL)
 		event_free(s->tick);
 	for (size_t i = 0; i < s->ntcp; i++)
 		tcp_listener_free(s->tcp[i]);
-	for (size_t i = 0; i < s->nudp; i++)
-		udp_listener_free(s->udp[i]);
 	for (size_t i = 0; i < sizeof(s->sig) / sizeof(*s->sig); i++)
 		if (s->sig[i] != NULL)
 			event_free(s->sig[i]);

@@ -60,16 +60,20 @@ sock_set_buffers(int fd, unsigned rcv, unsigned snd)
  * given type (SOCK_DGRAM or SOCK_STREAM; a stream socket also listens).
  * @return 0 and *fd_out, or errno.
  */
-int
-sock_bind(const struct sockaddr_storage *addr, int type, int *fd_out)
+static int
+bind_opts(const struct sockaddr_storage *addr, int type, bool reuseport,
+	  int *fd_out)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)addr;
-	int fd, err;
+	int fd, err, one = 1;
 
 	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
 	err = set_opts(fd, sa->sa_family, type);
+	if (err == 0 && reuseport &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
+		err = errno;
 	if (err == 0 && bind(fd, sa, addr_len(sa)) != 0)
 		err = errno;
 	if (err == 0 && type == SOCK_STREAM && listen(fd, 511) != 0)
@@ -80,6 +84,24 @@ sock_bind(const struct sockaddr_storage *addr, int type, int *fd_out)
 	}
 	*fd_out = fd;
 	return 0;
+}
+
+int
+sock_bind(const struct sockaddr_storage *addr, int type, int *fd_out)
+{
+	return bind_opts(addr, type, false, fd_out);
+}
+
+/*
+ * One of several UDP sockets on the same address, one per worker: the
+ * kernel spreads datagrams over them by a hash of the source address and
+ * port, so a client's 5-tuple always meets the same worker. The caller
+ * checks first, without SO_REUSEPORT, that no other program holds it.
+ */
+int
+sock_bind_udp_shared(const struct sockaddr_storage *addr, int *fd_out)
+{
+	return bind_opts(addr, SOCK_DGRAM, true, fd_out);
 }
 
 /*

@@ -151,7 +151,7 @@ int
 tcp_relay_open(void *arg, const struct sockaddr *addr, struct alloc *owner,
 	       void **handle)
 {
-	struct server *srv = arg;
+	struct server *srv = io_srv(arg);
 	struct tcp_relay *r = calloc(1, sizeof(*r));
 	int fd, err;
 
@@ -196,7 +196,7 @@ tcp_peer_connect(void *arg, void *handle, const struct sockaddr *peer,
 	err = sock_bind_reuseport(&r->local, false, &fd);
 	if (err != 0)
 		return err;
-	p = pipe_new(arg, fd, id);
+	p = pipe_new(io_srv(arg), fd, id);
 	if (p == NULL) {
 		close(fd);
 		return ENOMEM;

@@ -92,7 +92,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (n < 0)
 			break;          /* EAGAIN, or an ICMP error: move on */
 		udp_dest_addr(&l->local, &mh, &local);
-		turn_on_client(&l->srv->core, &p, buf, (size_t)n);
+		turn_on_client(l->w->core, &p, buf, (size_t)n);
 	}
 }
 
@@ -110,33 +110,29 @@ udp_want_pktinfo(int fd, const struct sockaddr_storage *addr)
 }
 
 int
-udp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
-		 struct udp_listener **out)
+udp_listener_new(struct worker *w, const struct sockaddr_storage *addr,
+		 int fd, struct udp_listener **out)
 {
 	struct udp_listener *l;
+
 	int err;
 
-	l = calloc(1, sizeof(*l));
-	if (l == NULL)
-		return ENOMEM;
-	l->hdr.kind = NET_UDP;
-	l->srv = srv;
-	l->local = *addr;
-	l->wildcard = addr_is_any((const struct sockaddr *)addr);
-	err = sock_bind(addr, SOCK_DGRAM, &l->fd);
-	if (err == 0 && udp_want_pktinfo(l->fd, addr) != 0) {
-		err = errno;
-		close(l->fd);
-	}
-	if (err != 0) {
-		free(l);
+	/* fd is ours from here on, failure included */
+	if (udp_want_pktinfo(fd, addr) != 0 || (l = calloc(1, sizeof(*l))) == NULL) {
+		err = errno != 0 ? errno : ENOMEM;
+		close(fd);
 		return err;
 	}
+	l->hdr.kind = NET_UDP;
+	l->w = w;
+	l->srv = w->srv;
+	l->local = *addr;
+	l->wildcard = addr_is_any((const struct sockaddr *)addr);
+	l->fd = fd;
 	/* One socket takes every client's datagrams: a burst must not
 	 * overflow it while the loop is busy elsewhere. */
-	sock_set_buffers(l->fd, srv->conf->udp_rcvbuf, srv->conf->udp_sndbuf);
-	l->ev = event_new(srv->base, l->fd, EV_READ | EV_PERSIST,
-			  udp_read_cb, l);
+	sock_set_buffers(fd, l->srv->conf->udp_rcvbuf, l->srv->conf->udp_sndbuf);
+	l->ev = event_new(w->base, fd, EV_READ | EV_PERSIST, udp_read_cb, l);
 	if (l->ev == NULL || event_add(l->ev, NULL) != 0) {
 		udp_listener_free(l);
 		return ENOMEM;

@@ -2,10 +2,12 @@
  * @file log.c  Leveled logging to stderr (default), syslog or a file.
  *
  * This file holds the sink (where lines go, which levels, which format);
- * log_fmt.c formats the lines. Not thread-safe: the server logs from its
- * event-loop thread.
+ * log_fmt.c formats the lines. Worker threads log too: a line is written
+ * whole under the sink's mutex (which log_reopen also takes); the level
+ * and format are read and set atomically.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@ struct log_sink {
  */
 static struct log_sink sink = { LOG_TO_STDERR, LOG_LVL_INFO, LOG_FMT_TEXT,
 				NULL, NULL };
+static pthread_mutex_t sink_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERROR] = "error",
@@ -161,21 +164,23 @@ log_reopen(void)
 		return 0;
 	if ((err = open_file(sink.path, &fp)) != 0)
 		return err;
+	pthread_mutex_lock(&sink_mu);
 	fclose(sink.fp);
 	sink.fp = fp;
+	pthread_mutex_unlock(&sink_mu);
 	return 0;
 }
 
 void
 log_set_format(enum log_format f)
 {
-	sink.format = f;
+	__atomic_store_n(&sink.format, f, __ATOMIC_RELAXED);
 }
 
 void
 log_set_level(enum log_level l)
 {
-	sink.min = l;
+	__atomic_store_n(&sink.min, l, __ATOMIC_RELAXED);
 }
 
 void
@@ -196,7 +201,7 @@ log_close(void)
 bool
 log_enabled(enum log_level l)
 {
-	return l <= sink.min;
+	return l <= __atomic_load_n(&sink.min, __ATOMIC_RELAXED);
 }
 
 static int
@@ -214,7 +219,7 @@ syslog_prio(enum log_level l)
 enum log_format
 log_sink_format(void)
 {
-	return sink.format;
+	return __atomic_load_n(&sink.format, __ATOMIC_RELAXED);
 }
 
 bool
@@ -232,8 +237,10 @@ log_sink_write(enum log_level l, const char *line, size_t len)
 		syslog(syslog_prio(l), "%.*s", (int)len, line);
 		return;
 	}
+	pthread_mutex_lock(&sink_mu);
 	fp = (sink.target == LOG_TO_FILE && sink.fp) ? sink.fp : stderr;
 	fwrite(line, 1, len, fp);
 	fputc('\n', fp);
 	fflush(fp);
+	pthread_mutex_unlock(&sink_mu);
 }
