@@ -105,6 +105,7 @@ tp() { "$PROBE" turn 127.0.0.1 "$PORT" "$@"; }
 check "a wrong password: 401" grep -q '^ALLOCATE 401' <<<"$(tp alice nope perm 127.0.0.1)"
 check "a denied peer: 403" grep -q '^PERM 403' <<<"$(tp alice wonderland perm 10.1.2.3)"
 
+sleep 1.5   # workers other than the first publish their counters each second
 check "GET /metrics after the traffic parses" scrape after
 check "allocations created += 6 (5 uclient + 1 probe)" grew turnpike_allocations_created_total 6
 check "relayed packets client to peer grew by 250" \

@@ -11,6 +11,7 @@
  *     ACTION: perm PEER | chanbind PEER | connect PEER | stale | refresh0
  *             | refresh (a Refresh, then the allocation is left to expire)
  *             | data PERM_PEER [TARGET [hold]]
+ *             | reserve (EVEN-PORT R, then its token from two sockets)
  *     PEER: IP, IP:PORT or [IPv6]:PORT. The relay is of PEER's family
  *     (REQUESTED-ADDRESS-FAMILY for IPv6). connect: over TCP, a TCP
  *     allocation (RFC 6062) and a Connect. Prints "ALLOCATE code", then
@@ -282,6 +283,8 @@ struct tclient {
 	char pass[128];
 	char realm[128], nonce[128];
 	struct auth_key key;
+	int extra;                  /* 1: EVEN-PORT R; 2: RESERVATION-TOKEN */
+	uint8_t token[8];           /* the one given (1) or to send (2) */
 };
 
 static int
@@ -370,9 +373,21 @@ t_allocate(struct tclient *c)
 		if (c->family == AF_INET6)
 			stun_enc_attr(&e, STUN_A_REQUESTED_ADDRESS_FAMILY,
 				      fam, 4);
+		if (c->extra == 1)
+			stun_enc_attr(&e, STUN_A_EVEN_PORT, "\x80", 1);
+		if (c->extra == 2)
+			stun_enc_attr(&e, STUN_A_RESERVATION_TOKEN, c->token, 8);
 		code = t_xchg(c, STUN_ALLOCATE, &e, buf, &len);
 		if (code != 401 || i == 1)
 			break;
+	}
+	if (code == 200 && c->extra == 1) {
+		struct stun_msg m;
+		const struct stun_attr *a;
+		if (stun_decode(&m, buf, len) == 0 &&
+		    (a = stun_find(&m, STUN_A_RESERVATION_TOKEN)) != NULL &&
+		    a->len == 8)
+			memcpy(c->token, stun_attr_val(&m, a), 8);
 	}
 	return code;
 }
@@ -480,6 +495,28 @@ hold_for_line(void)
 	       fgets(line, sizeof(line), stdin) != NULL;
 }
 
+/* reserve: the token of c's EVEN-PORT R Allocate, sent from two new
+ * sockets (on a server with workers, likely to other workers): "TOKEN
+ * first second" (200 and then 508 when it is spent once). */
+static int
+t_redeem(const struct tclient *c, char **av)
+{
+	int codes[2];
+
+	for (int i = 0; i < 2; i++) {
+		struct tclient r = *c;
+		r.extra = 2;
+		r.nonce[0] = '\0';
+		r.fd = connect_to(av[0], av[1], SOCK_DGRAM);
+		if (r.fd < 0)
+			return 1;
+		codes[i] = t_allocate(&r);
+		close(r.fd);
+	}
+	printf("TOKEN %d %d\n", codes[0], codes[1]);
+	return 0;
+}
+
 static int
 cmd_turn(char **av)
 {
@@ -507,10 +544,13 @@ cmd_turn(char **av)
 		printf("STALE %d\n", t_refresh(&c, 600));
 		return 0;
 	}
+	c.extra = strcmp(act, "reserve") == 0;
 	code = t_allocate(&c);
 	printf("ALLOCATE %d\n", code);
 	if (code != 200)
 		return 0;
+	if (c.extra == 1)
+		return t_redeem(&c, av);
 	if (strcmp(act, "perm") == 0 && peer != NULL)
 		printf("PERM %d\n", t_perm(&c, peer));
 	if (strcmp(act, "chanbind") == 0 && peer != NULL)
