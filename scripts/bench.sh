@@ -15,6 +15,7 @@
 #   BENCH_COTURN_THREADS=N coturn --relay-threads (default: the best of
 #                          0, 2, 4 by a flat-out relay probe)
 #   BENCH_GEN_THREADS=N    load generator threads (default 2)
+#   BENCH_WORKERS=N        turnpike's workers (default 0: one per CPU)
 #   TURNPIKE, LOADGEN, PROBE, COTURN: the binaries
 #
 # Writes only under a mktemp directory (removed at exit) and BENCH_OUT.
@@ -117,6 +118,7 @@ relay-ports = "$RELAY_LO-$RELAY_HI";
 allow-peer = ( "127.0.0.1/32" );
 user-quota = 1000000;
 max-conns-per-ip = 0;
+workers = ${BENCH_WORKERS:-0};
 EOF
 
 # wait_up: until the server answers a Binding (at most 5 s).
@@ -342,7 +344,7 @@ note_hold() {
 
 {
 	echo "turnpike $(git describe --always --dirty 2>/dev/null || echo '?') vs coturn $(dpkg-query -W -f '${Version}' coturn 2>/dev/null || echo '?')" \
-		"(--relay-threads $CT_THREADS); $(nproc) cores; loadgen $GEN_T threads;" \
+		"(--relay-threads $CT_THREADS); turnpike workers ${BENCH_WORKERS:-0} (0: one per CPU); $(nproc) cores; loadgen $GEN_T threads;" \
 		"${REPS} blocks per server (A B A B), medians${QUICK:+; QUICK smoke run: numbers mean nothing}"
 	[ -n "$CT_TUNE" ] && echo "coturn relay-threads tried (64 B flat out, pkt/s):$CT_TUNE"
 	echo "load average before: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg); took $((T1 - T0)) s"
