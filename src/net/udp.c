@@ -37,7 +37,7 @@ udp_dest_addr(const struct sockaddr_storage *bound, struct msghdr *mh,
 }
 
 /* The source address of a reply, as ancillary data. */
-static void
+void
 udp_src_cmsg(struct msghdr *mh, void *buf, size_t cap,
 	     const struct sockaddr *from)
 {
