@@ -10,8 +10,9 @@
 #include "log.h"
 #include "net.h"
 
-#define UDP_BATCH 64          /* datagrams per wakeup: others get a turn */
-#define UDP_MAX   65536
+/* recvmmsg calls per wakeup (NET_BATCH datagrams each): one socket
+ * takes every client, but the relay sockets get a turn. */
+#define UDP_CALLS 2
 
 /* On a wildcard listener, the address a datagram was sent to (from
  * IP_PKTINFO / IPV6_PKTINFO): the server half of the 5-tuple, and the IP
@@ -66,34 +67,40 @@ udp_src_cmsg(struct msghdr *mh, void *buf, size_t cap,
 	}
 }
 
+/* One datagram of a read batch, to the core. */
+static void
+udp_on_dgram(void *arg, const struct net_dgram *d, uint64_t now_ms,
+	     int64_t wall_s)
+{
+	struct udp_listener *l = arg;
+	struct sockaddr_storage local;
+	struct turn_pkt p = {
+		.conn = l, .tp = TP_UDP, .client = d->from,
+		.local = (struct sockaddr *)&local,
+		.now_ms = now_ms, .wall_s = wall_s,
+	};
+
+	udp_dest_addr(&l->local, d->mh, &local);
+	turn_on_client(&l->srv->core, &p, d->data, d->len);
+}
+
 static void
 udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct udp_listener *l = arg;
-	static _Thread_local uint8_t buf[UDP_MAX]; /* scratch, not state */
-	union { struct cmsghdr h; uint8_t b[128]; } cbuf;
-	struct sockaddr_storage from, local;
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_name = &from, .msg_iov = &iov,
-			     .msg_iovlen = 1 };
-	struct turn_pkt p = {
-		.conn = l, .tp = TP_UDP,
-		.client = (struct sockaddr *)&from,
-		.local = (struct sockaddr *)&local,
-	};
 
 	(void)what;
-	net_clock(&p.now_ms, &p.wall_s);
-	for (int i = 0; i < UDP_BATCH; i++) {
-		mh.msg_namelen = sizeof(from);
-		mh.msg_control = &cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		ssize_t n = recvmsg(fd, &mh, 0);
-		if (n < 0)
-			break;          /* EAGAIN, or an ICMP error: move on */
-		udp_dest_addr(&l->local, &mh, &local);
-		turn_on_client(&l->srv->core, &p, buf, (size_t)n);
-	}
+	net_batch_read(l->srv, fd, UDP_CALLS, l->wildcard, udp_on_dgram, l);
+}
+
+/* A reply sendmmsg refused, counted as a refused sendmsg was. */
+static void
+udp_tx_error(void *arg, int err)
+{
+	struct udp_listener *l = arg;
+
+	(void)err;
+	l->srv->core.stats.send_errors++;
 }
 
 int
@@ -123,21 +130,27 @@ udp_listener_new(struct server *srv, const struct sockaddr_storage *addr,
 	l->srv = srv;
 	l->local = *addr;
 	l->wildcard = addr_is_any((const struct sockaddr *)addr);
+	if (net_batch_ref(srv) != 0) {
+		free(l);
+		return ENOMEM;
+	}
 	err = sock_bind(addr, SOCK_DGRAM, &l->fd);
 	if (err == 0 && udp_want_pktinfo(l->fd, addr) != 0) {
 		err = errno;
 		close(l->fd);
 	}
 	if (err != 0) {
+		net_batch_unref(srv);
 		free(l);
 		return err;
 	}
 	/* One socket takes every client's datagrams: a burst must not
 	 * overflow it while the loop is busy elsewhere. */
 	sock_set_buffers(l->fd, srv->conf->udp_rcvbuf, srv->conf->udp_sndbuf);
+	l->txq = net_txq_new(srv, l->fd, udp_tx_error, l);
 	l->ev = event_new(srv->base, l->fd, EV_READ | EV_PERSIST,
 			  udp_read_cb, l);
-	if (l->ev == NULL || event_add(l->ev, NULL) != 0) {
+	if (l->txq == NULL || l->ev == NULL || event_add(l->ev, NULL) != 0) {
 		udp_listener_free(l);
 		return ENOMEM;
 	}
@@ -152,7 +165,9 @@ udp_listener_free(struct udp_listener *l)
 		return;
 	if (l->ev != NULL)
 		event_free(l->ev);
+	net_txq_free(l->txq);             /* what it holds leaves first */
 	close(l->fd);
+	net_batch_unref(l->srv);
 	free(l);
 }
 
@@ -169,7 +184,13 @@ udp_send(struct udp_listener *l, const struct sockaddr *to,
 	/* A wildcard listener answers from the address the client sent to
 	 * (IP_PKTINFO): on a host with several addresses the kernel would
 	 * otherwise pick one by route, and the client would drop it. */
-	if (from != NULL && l->wildcard && from->sa_family == to->sa_family)
+	if (from == NULL || !l->wildcard || from->sa_family != to->sa_family)
+		from = NULL;
+	/* During a read batch: queued, out by sendmmsg when it ends (a
+	 * failure then is counted in send_errors by udp_tx_error). */
+	if (net_batch_open(l->srv))
+		return net_txq_add(l->txq, to, from, buf, len);
+	if (from != NULL)
 		udp_src_cmsg(&mh, &cbuf, sizeof(cbuf), from);
 	n = sendmsg(l->fd, &mh, 0);
 	return n == (ssize_t)len ? 0 : errno;
