@@ -2,7 +2,7 @@
  * @file batch.c  The UDP data path in batches: recvmmsg into per-server
  * scratch, sendmmsg from per-socket queues.
  *
- * A read batch (net_batch_read) is one recvmmsg of up to NET_BATCH
+ * A read batch (net_batch_read) is one recvmmsg of up to NET_BATCH (32)
  * datagrams, each handed to the caller's function; max_calls of them per
  * wakeup at most, so one busy socket cannot starve the others. While a
  * batch runs, udp_send and relay_send queue what they are asked to send
@@ -26,10 +26,18 @@
 #include "addr.h"
 #include "net.h"
 
-#define SLOT_DATA   65536             /* a UDP datagram, whatever its size */
-#define SLOT        ((TURN_PEER_HEADROOM + SLOT_DATA + TURN_PEER_TAILROOM \
-		      + 63) & ~(size_t)63)
-#define ARENA       (2 * SLOT_DATA)  /* copies: any one message fits */
+/* Receive slots: the first HEAD_DATA bytes of a datagram land in a
+ * compact slot (a full batch of small datagrams touches 13 pages, not
+ * 32); the rest of a larger one in a slot of its own, where its head is
+ * then copied to make it whole. Both with the core's headroom and
+ * tailroom around the data. */
+#define DGRAM_MAX   65536             /* a UDP datagram, whatever its size */
+#define HEAD_DATA   1536              /* an MTU-sized datagram */
+#define ROUND64(x)  (((x) + 63) & ~(size_t)63)
+#define HEAD_SLOT   ROUND64(TURN_PEER_HEADROOM + HEAD_DATA + TURN_PEER_TAILROOM)
+#define BIG_SLOT    ROUND64(TURN_PEER_HEADROOM + DGRAM_MAX + TURN_PEER_TAILROOM)
+#define RX_BYTES    (NET_BATCH * (HEAD_SLOT + BIG_SLOT))
+#define ARENA       (2 * DGRAM_MAX)   /* copies: any one message fits */
 
 union net_ctl {                       /* IP_PKTINFO / IPV6_PKTINFO */
 	struct cmsghdr h;
@@ -58,11 +66,24 @@ struct net_batch {
 	TAILQ_HEAD(, net_txq) pending;    /* queues holding messages */
 	struct net_txq *relay;            /* client → peer, one relay at a time */
 	struct mmsghdr mm[NET_BATCH];
-	struct iovec iov[NET_BATCH];
+	struct iovec iov[2 * NET_BATCH];  /* head slot, then big slot */
 	struct sockaddr_storage from[NET_BATCH];
 	union { struct cmsghdr h; uint8_t b[128]; } ctl[NET_BATCH];
-	uint8_t *slab;                    /* NET_BATCH slots of SLOT bytes */
+	uint8_t *rx;                      /* head slots, then big slots */
 };
+
+static uint8_t *
+head_slot(const struct net_batch *b, unsigned i)
+{
+	return b->rx + i * HEAD_SLOT + TURN_PEER_HEADROOM;
+}
+
+static uint8_t *
+big_slot(const struct net_batch *b, unsigned i)
+{
+	return b->rx + NET_BATCH * HEAD_SLOT + i * BIG_SLOT +
+	       TURN_PEER_HEADROOM;
+}
 
 int
 net_batch_ref(struct server *srv)
@@ -78,17 +99,19 @@ net_batch_ref(struct server *srv)
 		return ENOMEM;
 	TAILQ_INIT(&b->pending);
 	/* Virtual: only the pages datagrams land in become resident. */
-	b->slab = malloc(NET_BATCH * SLOT);
+	b->rx = malloc(RX_BYTES);
 	srv->batch = b;
 	b->refs = 1;
-	if (b->slab == NULL ||
+	if (b->rx == NULL ||
 	    (b->relay = net_txq_new(srv, -1, NULL, NULL)) == NULL) {
 		net_batch_unref(srv);
 		return ENOMEM;
 	}
-	for (unsigned i = 0; i < NET_BATCH; i++)
-		b->iov[i] = (struct iovec){ b->slab + i * SLOT +
-					    TURN_PEER_HEADROOM, SLOT_DATA };
+	for (unsigned i = 0; i < NET_BATCH; i++) {
+		b->iov[2 * i] = (struct iovec){ head_slot(b, i), HEAD_DATA };
+		b->iov[2 * i + 1] = (struct iovec){
+			big_slot(b, i) + HEAD_DATA, DGRAM_MAX - HEAD_DATA };
+	}
 	return 0;
 }
 
@@ -100,7 +123,7 @@ net_batch_unref(struct server *srv)
 	if (b == NULL || --b->refs > 0)
 		return;
 	net_txq_free(b->relay);
-	free(b->slab);
+	free(b->rx);
 	free(b);
 	srv->batch = NULL;
 }
@@ -135,11 +158,22 @@ rx_prepare(struct net_batch *b, bool ctl)
 
 		*mh = (struct msghdr){
 			.msg_name = &b->from[i], .msg_namelen = sizeof(b->from[i]),
-			.msg_iov = &b->iov[i], .msg_iovlen = 1,
+			.msg_iov = &b->iov[2 * i], .msg_iovlen = 2,
 			.msg_control = ctl ? &b->ctl[i] : NULL,
 			.msg_controllen = ctl ? sizeof(b->ctl[i]) : 0,
 		};
 	}
+}
+
+/* Datagram i of the batch, whole: a large one is joined in its big slot
+ * (its head copied in front of the rest). */
+static uint8_t *
+rx_data(const struct net_batch *b, unsigned i, size_t len)
+{
+	if (len <= HEAD_DATA)
+		return head_slot(b, i);
+	memcpy(big_slot(b, i), head_slot(b, i), HEAD_DATA);
+	return big_slot(b, i);
 }
 
 /* Callbacks do not nest (one event loop per server), so one scratch
@@ -162,7 +196,7 @@ net_batch_read(struct server *srv, int fd, unsigned max_calls, bool ctl,
 		b->open = true;
 		for (int i = 0; i < n; i++) {
 			struct net_dgram d = {
-				.data = b->iov[i].iov_base,
+				.data = rx_data(b, (unsigned)i, b->mm[i].msg_len),
 				.len = b->mm[i].msg_len,
 				.from = (struct sockaddr *)&b->from[i],
 				.mh = &b->mm[i].msg_hdr,
@@ -221,21 +255,21 @@ net_txq_bound(const struct net_txq *q, const void *arg)
 
 /* Inside the datagrams of the current read batch: alive until the flush. */
 static bool
-in_slab(const struct net_batch *b, const uint8_t *p, size_t len)
+in_rx(const struct net_batch *b, const uint8_t *p, size_t len)
 {
-	uintptr_t s = (uintptr_t)b->slab, x = (uintptr_t)p;
+	uintptr_t s = (uintptr_t)b->rx, x = (uintptr_t)p;
 
-	return x >= s && x + len <= s + NET_BATCH * SLOT;
+	return x >= s && x + len <= s + RX_BYTES;
 }
 
 int
 net_txq_add(struct net_txq *q, const struct sockaddr *to,
 	    const struct sockaddr *src, const uint8_t *buf, size_t len)
 {
-	bool copy = !in_slab(q->b, buf, len);
+	bool copy = !in_rx(q->b, buf, len);
 	struct msghdr *mh;
 
-	if (len > SLOT_DATA)
+	if (len > DGRAM_MAX)
 		return EMSGSIZE;
 	if (q->n == NET_BATCH || (copy && q->used + len > ARENA))
 		net_txq_flush(q);

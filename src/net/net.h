@@ -159,7 +159,7 @@ void udp_src_cmsg(struct msghdr *mh, void *buf, size_t cap,
  * per-socket queues and leaves by sendmmsg when the batch ends, or when a
  * queue fills. Datagrams read are left in place until then: a queued
  * message that points into them is not copied. */
-#define NET_BATCH 64
+#define NET_BATCH 32
 struct net_dgram {
 	uint8_t *data;            /* TURN_PEER_HEADROOM before, _TAILROOM after */
 	size_t len;

@@ -11,9 +11,9 @@
 #include "addr.h"
 #include "net.h"
 
-/* recvmmsg calls per wakeup (NET_BATCH datagrams each): one per relay
- * socket, there are thousands of them. */
-#define RELAY_CALLS 1
+/* recvmmsg calls per wakeup (NET_BATCH datagrams each, 64 in all):
+ * there are thousands of relay sockets. */
+#define RELAY_CALLS 2
 
 struct relay_sock {
 	enum net_kind kind;               /* NET_UDP_RELAY */

@@ -10,9 +10,9 @@
 #include "log.h"
 #include "net.h"
 
-/* recvmmsg calls per wakeup (NET_BATCH datagrams each): one socket
- * takes every client, but the relay sockets get a turn. */
-#define UDP_CALLS 2
+/* recvmmsg calls per wakeup (NET_BATCH datagrams each, 128 in all):
+ * one socket takes every client, but the relay sockets get a turn. */
+#define UDP_CALLS 4
 
 /* On a wildcard listener, the address a datagram was sent to (from
  * IP_PKTINFO / IPV6_PKTINFO): the server half of the 5-tuple, and the IP

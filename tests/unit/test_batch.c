@@ -98,10 +98,22 @@ recv_one(int fd, uint8_t *buf, size_t cap, struct sockaddr_in *from)
 	return recvfrom(fd, buf, cap, 0, (struct sockaddr *)from, &l);
 }
 
+/* Mostly small, every tenth larger than a compact receive slot (1536
+ * bytes of data), one near the largest. */
+static size_t
+burst_len(uint32_t i)
+{
+	static const size_t big[4] = { 1536, 1537, 4000, 9000 };
+
+	if (i == 99)
+		return 65000;
+	return i % 10 == 9 ? big[(i / 10) % 4] : 16 + i % 300;
+}
+
 static void
 send_seq(int fd, const struct sockaddr_in *to, uint32_t seq, size_t len)
 {
-	uint8_t buf[2048] = { 0 };
+	static uint8_t buf[65536];
 
 	memcpy(buf, &seq, 4);
 	memset(buf + 4, (int)(seq & 0xFF), len - 4);
@@ -135,14 +147,14 @@ static void
 test_burst_in_order(void **state)
 {
 	struct fx *f = *state;
-	uint8_t buf[4096];
+	static uint8_t buf[65536];
 	struct sockaddr_in from;
 	unsigned reads = 0;
 
 	for (uint32_t i = 0; i < BURST; i++)
-		send_seq(f->b, &f->aa, i, 16 + i % 300);
+		send_seq(f->b, &f->aa, i, burst_len(i));
 	assert_false(net_batch_open(f->srv));
-	/* One wakeup: two recvmmsg calls of NET_BATCH at most. */
+	/* One call: two recvmmsg of NET_BATCH at most. */
 	net_batch_read(f->srv, f->a, 2, false, echo, f);
 	assert_int_equal(f->seen, 2 * NET_BATCH);
 	assert_false(net_batch_open(f->srv));
@@ -153,7 +165,7 @@ test_burst_in_order(void **state)
 		uint32_t seq;
 		ssize_t n = recv_one(f->b, buf, sizeof(buf), &from);
 
-		assert_int_equal(n, 4 + 16 + i % 300);
+		assert_int_equal(n, 4 + burst_len(i));
 		assert_memory_equal(buf, "ECHO", 4);
 		memcpy(&seq, buf + 4, 4);
 		assert_int_equal(seq, i);
@@ -174,7 +186,7 @@ static void
 queue_seq(struct fx *f, const struct sockaddr *to, const struct sockaddr *src,
 	  uint32_t seq, size_t len)
 {
-	uint8_t buf[4096] = { 0 };
+	static uint8_t buf[16384];
 
 	memcpy(buf, &seq, 4);
 	assert_int_equal(net_txq_add(f->q, to, src, buf, len), 0);
@@ -183,7 +195,7 @@ queue_seq(struct fx *f, const struct sockaddr *to, const struct sockaddr *src,
 static uint32_t
 recv_seq(struct fx *f, size_t len, struct sockaddr_in *from)
 {
-	uint8_t buf[4096];
+	static uint8_t buf[16384];
 	uint32_t seq;
 
 	assert_int_equal(recv_one(f->b, buf, sizeof(buf), from), (ssize_t)len);
@@ -220,31 +232,32 @@ test_refused_counted_skipped(void **state)
 	assert_int_equal(recv(f->b, &from, sizeof(from), MSG_DONTWAIT), -1);
 }
 
-/* Copies fill the arena before NET_BATCH messages are queued: it leaves
- * part way, and the order holds across the early flushes. */
+/* Copies fill the arena (128 KiB) before NET_BATCH messages are queued,
+ * and NET_BATCH small ones fill the queue: it leaves part way, and the
+ * order holds across the early flushes. */
+#define FILL_LEN(i) ((i) < 4 * NET_BATCH && (i) % 2 ? 9000 : 100)
 static void
 test_queue_fills(void **state)
 {
 	struct fx *f = *state;
 	struct sockaddr_in from;
-	uint32_t next = 0;
+	uint32_t next = 0, first = 0;
 
-	for (uint32_t i = 0; i < 3 * NET_BATCH; i++) {
-		size_t len = i % 2 ? 4000 : 100;
-
-		queue_seq(f, (struct sockaddr *)&f->ba, NULL, i, len);
+	for (uint32_t i = 0; i < 8 * NET_BATCH; i++) {
+		queue_seq(f, (struct sockaddr *)&f->ba, NULL, i, FILL_LEN(i));
 		/* Read what an early flush sent: B's buffer stays small. */
 		while (recv(f->b, &from, 0, MSG_DONTWAIT | MSG_PEEK) == 0) {
-			assert_int_equal(recv_seq(f, next % 2 ? 4000 : 100,
-						  &from), next);
+			if (next == 0)
+				first = i;
+			assert_int_equal(recv_seq(f, FILL_LEN(next), &from),
+					 next);
 			next++;
 		}
 	}
-	assert_true(next > 0);            /* the arena filled at least once */
+	assert_true(next > 0 && first < NET_BATCH);  /* the arena filled */
 	net_txq_flush(f->q);
-	for (; next < 3 * NET_BATCH; next++)
-		assert_int_equal(recv_seq(f, next % 2 ? 4000 : 100, &from),
-				 next);
+	for (; next < 8 * NET_BATCH; next++)
+		assert_int_equal(recv_seq(f, FILL_LEN(next), &from), next);
 	assert_int_equal(f->errors, 0);
 }
 
