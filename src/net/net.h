@@ -24,6 +24,8 @@ struct server;
 struct worker;
 struct tls_ctxs;
 struct dtls_listener;
+struct net_batch;
+struct net_txq;
 
 struct udp_listener {
 	struct net_conn hdr;
@@ -33,6 +35,7 @@ struct udp_listener {
 	bool wildcard;                    /* 0.0.0.0 or [::]: replies set their source */
 	struct server *srv;
 	struct worker *w;                 /* the thread that reads it */
+	struct net_txq *txq;              /* replies queued during a read batch */
 };
 
 /*
@@ -64,6 +67,7 @@ struct worker {
 	uint64_t gen;                     /* last reload applied */
 	struct turn_stats snap;           /* counters at the last tick */
 	uint64_t snap_allocs[4][3];
+	struct net_batch *batch;          /* batch.c: this thread's scratch */
 };
 
 /* The server behind a turn_io arg (a worker). */
@@ -204,10 +208,43 @@ int tcp_conn_start(struct server *srv, struct bufferevent *bev,
 		   const struct sockaddr_storage *local, enum turn_transport tp);
 int tcp_send(struct tcp_conn *c, const uint8_t *buf, size_t len);
 
-/* udp.c helpers shared with dtls.c */
+/* udp.c helpers shared with dtls.c and batch.c */
 void udp_dest_addr(const struct sockaddr_storage *bound, struct msghdr *mh,
 		   struct sockaddr_storage *local);
 int udp_want_pktinfo(int fd, const struct sockaddr_storage *addr);
+void udp_src_cmsg(struct msghdr *mh, void *buf, size_t cap,
+		  const struct sockaddr *from);
+
+/* batch.c: the UDP data path in batches. A read batch is one recvmmsg
+ * (NET_BATCH datagrams at most) into per-worker scratch, each datagram
+ * handed to fn; what is sent meanwhile (udp_send, relay_send) waits in
+ * per-socket queues and leaves by sendmmsg when the batch ends, or when a
+ * queue fills. Datagrams read are left in place until then: a queued
+ * message that points into them is not copied. */
+#define NET_BATCH 32
+struct net_dgram {
+	uint8_t *data;            /* TURN_PEER_HEADROOM before, _TAILROOM after */
+	size_t len;
+	const struct sockaddr *from;
+	struct msghdr *mh;        /* its ancillary data (udp_dest_addr) */
+};
+typedef void net_dgram_fn(void *arg, const struct net_dgram *d,
+			  uint64_t now_ms, int64_t wall_s);
+typedef void net_txq_err_fn(void *arg, int err);
+int net_batch_ref(struct worker *w);
+void net_batch_unref(struct worker *w);
+void net_batch_read(struct worker *w, int fd, unsigned max_calls, bool ctl,
+		    net_dgram_fn *fn, void *arg);
+bool net_batch_open(const struct worker *w);
+struct net_txq *net_batch_relay_txq(struct worker *w);
+struct net_txq *net_txq_new(struct worker *w, int fd, net_txq_err_fn *err,
+			    void *arg);
+void net_txq_free(struct net_txq *q);
+void net_txq_bind(struct net_txq *q, int fd, net_txq_err_fn *err, void *arg);
+bool net_txq_bound(const struct net_txq *q, const void *arg);
+int net_txq_add(struct net_txq *q, const struct sockaddr *to,
+		const struct sockaddr *src, const uint8_t *buf, size_t len);
+void net_txq_flush(struct net_txq *q);
 
 /* tls.c */
 int tls_server_start(struct server *s);

@@ -10,8 +10,9 @@
 #include "log.h"
 #include "net.h"
 
-#define UDP_BATCH 64          /* datagrams per wakeup: others get a turn */
-#define UDP_MAX   65536
+/* recvmmsg calls per wakeup (NET_BATCH datagrams each, 128 in all):
+ * one socket takes every client, but the relay sockets get a turn. */
+#define UDP_CALLS 4
 
 /* On a wildcard listener, the address a datagram was sent to (from
  * IP_PKTINFO / IPV6_PKTINFO): the server half of the 5-tuple, and the IP
@@ -37,7 +38,7 @@ udp_dest_addr(const struct sockaddr_storage *bound, struct msghdr *mh,
 }
 
 /* The source address of a reply, as ancillary data. */
-static void
+void
 udp_src_cmsg(struct msghdr *mh, void *buf, size_t cap,
 	     const struct sockaddr *from)
 {
@@ -66,34 +67,40 @@ udp_src_cmsg(struct msghdr *mh, void *buf, size_t cap,
 	}
 }
 
+/* One datagram of a read batch, to the core. */
+static void
+udp_on_dgram(void *arg, const struct net_dgram *d, uint64_t now_ms,
+	     int64_t wall_s)
+{
+	struct udp_listener *l = arg;
+	struct sockaddr_storage local;
+	struct turn_pkt p = {
+		.conn = l, .tp = TP_UDP, .client = d->from,
+		.local = (struct sockaddr *)&local,
+		.now_ms = now_ms, .wall_s = wall_s,
+	};
+
+	udp_dest_addr(&l->local, d->mh, &local);
+	turn_on_client(l->w->core, &p, d->data, d->len);
+}
+
 static void
 udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct udp_listener *l = arg;
-	static _Thread_local uint8_t buf[UDP_MAX]; /* scratch, not state */
-	union { struct cmsghdr h; uint8_t b[128]; } cbuf;
-	struct sockaddr_storage from, local;
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_name = &from, .msg_iov = &iov,
-			     .msg_iovlen = 1 };
-	struct turn_pkt p = {
-		.conn = l, .tp = TP_UDP,
-		.client = (struct sockaddr *)&from,
-		.local = (struct sockaddr *)&local,
-	};
 
 	(void)what;
-	net_clock(&p.now_ms, &p.wall_s);
-	for (int i = 0; i < UDP_BATCH; i++) {
-		mh.msg_namelen = sizeof(from);
-		mh.msg_control = &cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		ssize_t n = recvmsg(fd, &mh, 0);
-		if (n < 0)
-			break;          /* EAGAIN, or an ICMP error: move on */
-		udp_dest_addr(&l->local, &mh, &local);
-		turn_on_client(l->w->core, &p, buf, (size_t)n);
-	}
+	net_batch_read(l->w, fd, UDP_CALLS, l->wildcard, udp_on_dgram, l);
+}
+
+/* A reply sendmmsg refused, counted as a refused sendmsg was. */
+static void
+udp_tx_error(void *arg, int err)
+{
+	struct udp_listener *l = arg;
+
+	(void)err;
+	l->w->core->stats.send_errors++;
 }
 
 int
@@ -109,19 +116,23 @@ udp_want_pktinfo(int fd, const struct sockaddr_storage *addr)
 			  sizeof(one));
 }
 
+/* fd (bound by workers_listen_udp) is the listener's from here on,
+ * failure included. */
 int
 udp_listener_new(struct worker *w, const struct sockaddr_storage *addr,
 		 int fd, struct udp_listener **out)
 {
 	struct udp_listener *l;
-
 	int err;
 
-	/* fd is ours from here on, failure included */
-	if (udp_want_pktinfo(fd, addr) != 0 || (l = calloc(1, sizeof(*l))) == NULL) {
-		err = errno != 0 ? errno : ENOMEM;
+	if (udp_want_pktinfo(fd, addr) != 0) {
+		err = errno;
 		close(fd);
 		return err;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		close(fd);
+		return ENOMEM;
 	}
 	l->hdr.kind = NET_UDP;
 	l->w = w;
@@ -129,11 +140,17 @@ udp_listener_new(struct worker *w, const struct sockaddr_storage *addr,
 	l->local = *addr;
 	l->wildcard = addr_is_any((const struct sockaddr *)addr);
 	l->fd = fd;
-	/* One socket takes every client's datagrams: a burst must not
-	 * overflow it while the loop is busy elsewhere. */
+	if (net_batch_ref(w) != 0) {
+		close(fd);
+		free(l);
+		return ENOMEM;
+	}
+	/* One socket takes this worker's clients' datagrams: a burst must
+	 * not overflow it while the loop is busy elsewhere. */
 	sock_set_buffers(fd, l->srv->conf->udp_rcvbuf, l->srv->conf->udp_sndbuf);
+	l->txq = net_txq_new(w, fd, udp_tx_error, l);
 	l->ev = event_new(w->base, fd, EV_READ | EV_PERSIST, udp_read_cb, l);
-	if (l->ev == NULL || event_add(l->ev, NULL) != 0) {
+	if (l->txq == NULL || l->ev == NULL || event_add(l->ev, NULL) != 0) {
 		udp_listener_free(l);
 		return ENOMEM;
 	}
@@ -148,7 +165,9 @@ udp_listener_free(struct udp_listener *l)
 		return;
 	if (l->ev != NULL)
 		event_free(l->ev);
+	net_txq_free(l->txq);             /* what it holds leaves first */
 	close(l->fd);
+	net_batch_unref(l->w);
 	free(l);
 }
 
@@ -165,7 +184,13 @@ udp_send(struct udp_listener *l, const struct sockaddr *to,
 	/* A wildcard listener answers from the address the client sent to
 	 * (IP_PKTINFO): on a host with several addresses the kernel would
 	 * otherwise pick one by route, and the client would drop it. */
-	if (from != NULL && l->wildcard && from->sa_family == to->sa_family)
+	if (from == NULL || !l->wildcard || from->sa_family != to->sa_family)
+		from = NULL;
+	/* During a read batch: queued, out by sendmmsg when it ends (a
+	 * failure then is counted in send_errors by udp_tx_error). */
+	if (net_batch_open(l->w))
+		return net_txq_add(l->txq, to, from, buf, len);
+	if (from != NULL)
 		udp_src_cmsg(&mh, &cbuf, sizeof(cbuf), from);
 	n = sendmsg(l->fd, &mh, 0);
 	return n == (ssize_t)len ? 0 : errno;

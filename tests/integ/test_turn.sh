@@ -81,6 +81,12 @@ out=$(tp "$(( $(date +%s) - 10 )):restuser" "rest:$SECRET" perm 127.0.0.1)
 check "expired REST username: 401" grep -q '^ALLOCATE 401' <<<"$out"
 out=$(tp "$(( $(date +%s) + 600 )):restuser" "rest:$SECRET" perm 127.0.0.1)
 check "valid REST username: allocation" grep -q '^ALLOCATE 200' <<<"$out"
+# Bursts through one relay, sent back to back in rounds of 32 (read and
+# sent in batches by the server): complete, in order, byte for byte.
+out=$(tp alice wonderland burst 1000)
+check "peer burst to client as Data indications: 1000/1000 in order" grep -q '^BURST-IND 1000/1000' <<<"$out"
+check "peer burst to client as ChannelData: 1000/1000 in order" grep -q '^BURST-CHAN 1000/1000' <<<"$out"
+check "client burst to peer as ChannelData: 1000/1000 in order" grep -q '^BURST-OUT 1000/1000' <<<"$out"
 out=$(tp alice wonderland refresh0)
 check "Refresh lifetime 0 deletes; next Refresh 437" grep -q '^REFRESH-AFTER-DELETE 437' <<<"$out"
 

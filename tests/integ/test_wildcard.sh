@@ -19,7 +19,8 @@ PORT=3478
 in_ns() { ip netns exec "$NS" "$@"; }
 
 ip netns exec "$NS" "$TURNPIKE" --listen "0.0.0.0:$PORT" --realm test.example \
-	--user alice:wonderland --relay-ports 40000-40999 >"$WORK/server.log" 2>&1 &
+	--user alice:wonderland --relay-ports 40000-40999 --allow-peer 127.0.0.1/32 \
+	>"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 50); do in_ns "$PROBE" udp 127.0.0.1 "$PORT" >/dev/null 2>&1 && break; sleep 0.1; done
 
@@ -31,5 +32,11 @@ done
 out=$(in_ns "$PROBE" turn 127.0.0.3 "$PORT" alice wonderland perm 8.8.8.8 2>&1)
 check "TURN through 127.0.0.3: 401, Allocate and CreatePermission answered from it" \
 	bash -c 'grep -q "^ALLOCATE 200" <<<"$0" && grep -q "^PERM 200" <<<"$0"' "$out"
+# Relayed data leaves in batches (sendmmsg), each message with its own
+# source: a peer's burst reaches a client on a connected socket through
+# 127.0.0.2 whole and in order, and the client's burst reaches the peer.
+out=$(in_ns "$PROBE" turn 127.0.0.2 "$PORT" alice wonderland burst 300 2>&1)
+check "burst through 127.0.0.2: Data indications and ChannelData from it, 300/300 in order each way" \
+	bash -c 'grep -q "^BURST-IND 300/300" <<<"$0" && grep -q "^BURST-CHAN 300/300" <<<"$0" && grep -q "^BURST-OUT 300/300" <<<"$0"' "$out"
 check "SIGTERM: clean exit" stop_server
 finish

@@ -10,12 +10,13 @@
  *   stunprobe turn  ADDR PORT USER PASS ACTION
  *     ACTION: perm PEER | chanbind PEER | connect PEER | stale | refresh0
  *             | refresh (a Refresh, then the allocation is left to expire)
- *             | data PERM_PEER [TARGET [hold]]
+ *             | data PERM_PEER [TARGET [hold]] | burst COUNT
  *             | reserve (EVEN-PORT R, then its token from two sockets)
  *     PEER: IP, IP:PORT or [IPv6]:PORT. The relay is of PEER's family
  *     (REQUESTED-ADDRESS-FAMILY for IPv6). connect: over TCP, a TCP
  *     allocation (RFC 6062) and a Connect. Prints "ALLOCATE code", then
  *     "PERM code", "CHANBIND code", "CONNECT code". data: see t_data.
+ *     burst: see t_burst.
  *     PASS "rest:SECRET" derives the TURN REST password.
  *
  * Prints one line per answer: "local A", then "XOR-MAPPED-ADDRESS A",
@@ -285,6 +286,7 @@ struct tclient {
 	struct auth_key key;
 	int extra;                  /* 1: EVEN-PORT R; 2: RESERVATION-TOKEN */
 	uint8_t token[8];           /* the one given (1) or to send (2) */
+	struct sockaddr_storage relayed;  /* XOR-RELAYED-ADDRESS */
 };
 
 static int
@@ -381,10 +383,15 @@ t_allocate(struct tclient *c)
 		if (code != 401 || i == 1)
 			break;
 	}
-	if (code == 200 && c->extra == 1) {
+	if (code == 200) {
 		struct stun_msg m;
 		const struct stun_attr *a;
-		if (stun_decode(&m, buf, len) == 0 &&
+
+		if (stun_decode(&m, buf, len) != 0 ||
+		    (a = stun_find(&m, STUN_A_XOR_RELAYED_ADDRESS)) == NULL ||
+		    stun_attr_addr(&m, a, true, &c->relayed) != 0)
+			return -1;
+		if (c->extra == 1 &&
 		    (a = stun_find(&m, STUN_A_RESERVATION_TOKEN)) != NULL &&
 		    a->len == 8)
 			memcpy(c->token, stun_attr_val(&m, a), 8);
@@ -481,6 +488,121 @@ t_data(struct tclient *c, const char *peer, int chan)
 		    m.method == STUN_DATA)
 			return 1;
 	}
+	return 0;
+}
+
+/* Burst datagrams: seq in the first 4 bytes, the rest a pattern of it. */
+#define BURST_ROUND 32
+static size_t
+burst_fill(uint8_t *p, uint32_t seq)
+{
+	size_t len = 4 + (seq * 37) % 1197;     /* 4..1200, odd ones too */
+
+	memcpy(p, &seq, 4);
+	for (size_t i = 4; i < len; i++)
+		p[i] = (uint8_t)(seq + i);
+	return len;
+}
+
+/* The payload of a datagram from the relay: Data indication or
+ * ChannelData; NULL if it is neither. */
+static const uint8_t *
+burst_payload(const uint8_t *buf, size_t n, int chan, size_t *len)
+{
+	struct stun_msg m;
+	struct chandata cd;
+	const struct stun_attr *a;
+
+	if (chan) {
+		if (chandata_decode(&cd, buf, n) != 0 || cd.chan != chan)
+			return NULL;
+		*len = cd.len;
+		return cd.data;
+	}
+	if (stun_decode(&m, buf, n) != 0 || m.method != STUN_DATA ||
+	    (a = stun_find(&m, STUN_A_DATA)) == NULL)
+		return NULL;
+	*len = a->len;
+	return stun_attr_val(&m, a);
+}
+
+/* from sends count datagrams to `to` in rounds of BURST_ROUND, each
+ * round sent back to back (read in batches by the server), then read
+ * at rx: the number that came complete and in order. wrap: the client
+ * side, which sends ChannelData on chan and receives Data indications
+ * (chan 0) or ChannelData. */
+static uint32_t
+t_burst_run(int from, int rx, const struct sockaddr_storage *to,
+	    uint32_t count, int chan, bool wrap)
+{
+	uint8_t out[1300], in[2048], want[1300];
+	uint32_t ok = 0;
+
+	for (uint32_t base = 0; base < count; base += BURST_ROUND) {
+		uint32_t end = base + BURST_ROUND < count ? base + BURST_ROUND
+							  : count;
+		for (uint32_t i = base; i < end; i++) {
+			size_t len = burst_fill(out + (wrap ? 4 : 0), i);
+
+			if (wrap)
+				chandata_hdr(out, (uint16_t)chan, (uint16_t)len);
+			if (sendto(from, out, len + (wrap ? 4 : 0), 0,
+				   (const struct sockaddr *)to,
+				   addr_len((const struct sockaddr *)to)) < 0)
+				return ok;
+		}
+		for (uint32_t i = base; i < end; i++) {
+			size_t wl = burst_fill(want, i), pl = 0;
+			const uint8_t *p;
+			ssize_t n;
+
+			if (wait_readable(rx) != 0 ||
+			    (n = recv(rx, in, sizeof(in), 0)) <= 0)
+				return ok;
+			p = wrap ? in : burst_payload(in, (size_t)n, chan, &pl);
+			if (wrap)
+				pl = (size_t)n;
+			if (p == NULL || pl != wl || memcmp(p, want, wl) != 0)
+				return ok;          /* lost, reordered or bad */
+			ok++;
+		}
+	}
+	return ok;
+}
+
+/*
+ * burst COUNT: a peer socket of our own on 127.0.0.1; COUNT datagrams
+ * from it to the relayed address come back as Data indications, then
+ * (after a ChannelBind) as ChannelData; then COUNT ChannelData from the
+ * client reach the peer. Prints "BURST-IND n/COUNT", "BURST-CHAN
+ * n/COUNT", "BURST-OUT n/COUNT": n arrived complete and in order.
+ */
+static int
+t_burst(struct tclient *c, uint32_t count)
+{
+	struct sockaddr_storage pa = { 0 }, relay_to = c->relayed;
+	socklen_t pl = sizeof(pa);
+	char peer[ADDR_STRLEN];
+	int pfd = socket(AF_INET, SOCK_DGRAM, 0), cb;
+
+	addr_parse_ip("127.0.0.1", &pa);
+	if (pfd < 0 || bind(pfd, (struct sockaddr *)&pa, sizeof(struct sockaddr_in)) != 0 ||
+	    getsockname(pfd, (struct sockaddr *)&pa, &pl) != 0)
+		return 1;
+	addr_str((struct sockaddr *)&pa, peer, sizeof(peer));
+	printf("PERM %d\n", t_perm(c, peer));
+	printf("BURST-IND %u/%u\n",
+	       t_burst_run(pfd, c->fd, &relay_to, count, 0, false), count);
+	cb = t_peer_req(c, STUN_CHANNEL_BIND, peer, 0x4003);
+	printf("CHANBIND %d\n", cb);
+	printf("BURST-CHAN %u/%u\n",
+	       t_burst_run(pfd, c->fd, &relay_to, count, 0x4003, false), count);
+	/* The client socket is connected to the server. */
+	pl = sizeof(relay_to);
+	getpeername(c->fd, (struct sockaddr *)&relay_to, &pl);
+	printf("BURST-OUT %u/%u\n",
+	       t_burst_run(c->fd, pfd, &relay_to, count, 0x4003, true), count);
+	close(pfd);
 	return 0;
 }
 
@@ -581,6 +703,8 @@ cmd_turn(char **av)
 				       t_data(&c, target, 0x4002));
 		}
 	}
+	if (strcmp(act, "burst") == 0 && peer != NULL)
+		return t_burst(&c, (uint32_t)atoi(peer));
 	if (strcmp(act, "refresh") == 0)      /* then left to expire */
 		printf("REFRESH %d\n", t_refresh(&c, 600));
 	if (strcmp(act, "refresh0") == 0) {
