@@ -80,8 +80,6 @@ struct alloc {
 struct alloc_limits {
 	unsigned max_perms;               /* per allocation (≥ 1) */
 	unsigned max_chans;               /* per allocation */
-	unsigned user_quota;              /* per username; 0 = none */
-	unsigned total_quota;             /* in all; 0 = none */
 };
 
 struct alloc_table;
@@ -98,8 +96,8 @@ struct alloc *alloc_first(struct alloc_table *t);
 /**
  * Create an allocation for ft owned by user, living lifetime_s from now.
  * Relayed addresses are added after by alloc_add_relay().
- * @return 0, EEXIST (5-tuple taken: 437), EDQUOT (user quota: 486),
- *         ENOSPC (total quota: 508), ENOMEM.
+ * Quotas are the caller's (src/turn/quota.c counts them across workers).
+ * @return 0, EEXIST (5-tuple taken: 437), ENOMEM.
  */
 int alloc_create(struct alloc_table *t, const struct five_tuple *ft,
 		 const char *user, uint32_t lifetime_s, uint64_t now_ms,
@@ -115,8 +113,6 @@ struct alloc *alloc_find(const struct alloc_table *t,
 /** The allocation whose relayed transport address is addr, or NULL. */
 struct alloc *alloc_by_relay(const struct alloc_table *t,
 			     const struct sockaddr *addr);
-/** How many live allocations this user owns. */
-unsigned alloc_user_count(const struct alloc_table *t, const char *user);
 
 /** Set the lifetime (Refresh). */
 void alloc_refresh(struct alloc *a, uint32_t lifetime_s, uint64_t now_ms);

@@ -38,12 +38,6 @@ sau_hash(const sockaddr_u *a, uint32_t h)
 	return fnv(&a->v6.sin6_port, 2, h);
 }
 
-uint32_t
-str_hash(const char *s)
-{
-	return fnv(s, strlen(s), 2166136261u);
-}
-
 bool
 sau_ip_eq(const sockaddr_u *a, const sockaddr_u *b)
 {

@@ -1,6 +1,7 @@
 /**
  * @file table.c  The allocation table: two hashes (5-tuple, relayed
- * address), per-user counts for quotas, a list of all for sweeps.
+ * address) and a list of all for sweeps. Quotas are counted across
+ * workers, in src/turn/quota.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,9 +38,8 @@ alloc_buckets(struct alloc_table *t, size_t n)
 {
 	t->by_ft = calloc(n, sizeof(*t->by_ft));
 	t->by_relay = calloc(n, sizeof(*t->by_relay));
-	t->by_user = calloc(n, sizeof(*t->by_user));
 	t->nbuckets = n;
-	if (t->by_ft == NULL || t->by_relay == NULL || t->by_user == NULL)
+	if (t->by_ft == NULL || t->by_relay == NULL)
 		return ENOMEM;
 	return 0;
 }
@@ -65,24 +65,16 @@ static void
 maybe_grow(struct alloc_table *t)
 {
 	struct alloc_table n = *t;
-	struct ucount *u, *unext;
 
 	if (t->count < 2 * t->nbuckets)
 		return;
 	if (alloc_buckets(&n, t->nbuckets * 2) != 0) {
-		free(n.by_ft); free(n.by_relay); free(n.by_user);
+		free(n.by_ft); free(n.by_relay);
 		return;                 /* keep working with long chains */
 	}
 	for (struct alloc *a = t->all; a != NULL; a = a->next)
 		link_hashes(&n, a);
-	for (size_t i = 0; i < t->nbuckets; i++)
-		for (u = t->by_user[i]; u != NULL; u = unext) {
-			size_t b = str_hash(u->user) & (n.nbuckets - 1);
-			unext = u->next;
-			u->next = n.by_user[b];
-			n.by_user[b] = u;
-		}
-	free(t->by_ft); free(t->by_relay); free(t->by_user);
+	free(t->by_ft); free(t->by_relay);
 	*t = n;
 }
 
@@ -117,7 +109,6 @@ alloc_table_free(struct alloc_table *t)
 		alloc_free(t, t->all);
 	free(t->by_ft);
 	free(t->by_relay);
-	free(t->by_user);
 	free(t);
 }
 
@@ -170,11 +161,6 @@ alloc_create(struct alloc_table *t, const struct five_tuple *ft,
 
 	if (alloc_find(t, ft) != NULL)
 		return EEXIST;
-	if (t->lim.total_quota && t->count >= t->lim.total_quota)
-		return ENOSPC;
-	if (t->lim.user_quota &&
-	    alloc_user_count(t, user) >= t->lim.user_quota)
-		return EDQUOT;
 	a = calloc(1, sizeof(*a));
 	if (a == NULL || (a->user = strdup(user)) == NULL) {
 		free(a);
@@ -189,7 +175,6 @@ alloc_create(struct alloc_table *t, const struct five_tuple *ft,
 		t->all->prev = a;
 	t->all = a;
 	t->count++;
-	ucount_add(t, user, 1);
 	*out = a;
 	return 0;
 }
@@ -237,7 +222,6 @@ alloc_free(struct alloc_table *t, struct alloc *a)
 	if (a->next != NULL)
 		a->next->prev = a->prev;
 	t->count--;
-	ucount_add(t, a->user, -1);
 	free(a->user);
 	free(a->perms);
 	free(a->chans);

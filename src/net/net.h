@@ -145,6 +145,7 @@ void server_reload_reap(struct server *s);
 /* worker.c */
 int worker_new(struct server *srv, unsigned id, struct worker **out);
 int worker_start(struct worker *w);
+void worker_tick(struct worker *w);
 /* Hand a reloaded conf and auth to worker w (id >= 1) and wake it. */
 void worker_post_reload(struct worker *w, const struct conf *conf,
 			struct auth *auth, uint64_t gen);

@@ -70,12 +70,9 @@ static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
-	uint64_t now_ms;
-	int64_t wall_s;
 
 	(void)fd; (void)what;
-	net_clock(&now_ms, &wall_s);
-	turn_server_tick(&s->core, now_ms);
+	worker_tick(s->w[0]);
 	server_reload_reap(s);
 }
 

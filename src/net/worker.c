@@ -67,17 +67,25 @@ snapshot(struct worker *w)
 	pthread_mutex_unlock(&w->mu);
 }
 
-static void
-on_tick(evutil_socket_t fd, short what, void *arg)
+/* Once a second on every worker: the expiry sweep, and the counters
+ * published (worker 0's are read live). */
+void
+worker_tick(struct worker *w)
 {
-	struct worker *w = arg;
 	uint64_t now_ms;
 	int64_t wall_s;
 
-	(void)fd; (void)what;
 	net_clock(&now_ms, &wall_s);
 	turn_server_tick(w->core, now_ms);
-	snapshot(w);
+	if (w->id != 0)
+		snapshot(w);
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	worker_tick(arg);
 }
 
 /* Mail from the main thread: a reload, or stop. */

@@ -183,12 +183,7 @@ turn_server_tick(struct turn_server *s, uint64_t now_ms)
 uint64_t
 turn_rand(struct turn_server *s)
 {
-	uint64_t x = s->rng;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return s->rng = x;
+	return turn_xorshift(&s->rng);
 }
 
 void

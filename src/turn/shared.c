@@ -120,17 +120,6 @@ turn_shared_ports_used(struct turn_shared *sh, int family)
 
 /* ---- relay ports and reservations (RFC 8656 §7.2) ---- */
 
-static uint64_t
-sh_rand(struct turn_shared *sh)
-{
-	uint64_t x = sh->rng;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return sh->rng = x;
-}
-
 static int
 port_take_locked(struct turn_shared *sh, int fi, uint32_t hint, bool even,
 		 bool reserve, uint16_t *port)
@@ -212,7 +201,7 @@ turn_sh_token_make(struct turn_shared *sh, int family, uint16_t port,
 		struct turn_token *t = &sh->tokens[i];
 		if (t->token != 0)
 			continue;
-		t->token = v = sh_rand(sh) | 1;
+		t->token = v = turn_xorshift(&sh->rng) | 1;
 		t->family = family;
 		t->port = port;
 		t->expires_ms = expires_ms;

@@ -66,6 +66,17 @@ void turn_alloc_release(struct turn_server *s, struct alloc *a);
 void turn_log_alloc(const struct alloc *a, const char *event,
 		    uint32_t lifetime_s, const char *key, const char *val);
 uint64_t turn_rand(struct turn_server *s);
+/* xorshift64: the generator behind turn_rand and the token values. */
+static inline uint64_t
+turn_xorshift(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *state = x;
+}
 int turn_family_index(int family);
 /* The address to advertise for a bound relay address (external-ip). */
 void turn_advertised(const struct turn_server *s, const sockaddr_u *bound,

@@ -1,6 +1,6 @@
 /*
  * The allocation manager (src/alloc) as pure state: the table and its
- * hashes, quotas, lifetimes and the expiry sweep, permissions, channels
+ * hashes, lifetimes and the expiry sweep, permissions, channels
  * and the relay port pool. No turn core, no sockets: time is a number.
  */
 #include <errno.h>
@@ -44,12 +44,9 @@ ft_of(const char *ip, uint16_t port)
 }
 
 static struct alloc_table *
-table(unsigned perms, unsigned chans, unsigned uq, unsigned tq)
+table(unsigned perms, unsigned chans)
 {
-	struct alloc_limits l = {
-		.max_perms = perms, .max_chans = chans,
-		.user_quota = uq, .total_quota = tq,
-	};
+	struct alloc_limits l = { .max_perms = perms, .max_chans = chans };
 	struct alloc_table *t = NULL;
 
 	assert_int_equal(alloc_table_new(&t, &l), 0);
@@ -74,7 +71,7 @@ mk(struct alloc_table *t, const char *ip, uint16_t port, const char *user,
 static void
 test_create_find(void **state)
 {
-	struct alloc_table *t = table(8, 8, 0, 0);
+	struct alloc_table *t = table(8, 8);
 	struct five_tuple ft = ft_of("198.51.100.7", 40000), o;
 	struct alloc *a = NULL;
 
@@ -88,8 +85,6 @@ test_create_find(void **state)
 	assert_string_equal(a->user, "alice");
 	assert_int_equal(a->expires_ms, T0 + 600000);
 	assert_int_equal(alloc_count(t), 1);
-	assert_int_equal(alloc_user_count(t, "alice"), 1);
-	assert_int_equal(alloc_user_count(t, "bob"), 0);
 	/* Each part of the 5-tuple matters. */
 	o = ft_of("198.51.100.7", 40001);
 	assert_null(alloc_find(t, &o));
@@ -104,7 +99,6 @@ test_create_find(void **state)
 	alloc_free(t, a);
 	assert_null(alloc_find(t, &ft));
 	assert_int_equal(alloc_count(t), 0);
-	assert_int_equal(alloc_user_count(t, "alice"), 0);
 	alloc_table_free(t);
 }
 
@@ -112,7 +106,7 @@ test_create_find(void **state)
 static void
 test_eexist_duplicate(void **state)
 {
-	struct alloc_table *t = table(8, 8, 0, 0);
+	struct alloc_table *t = table(8, 8);
 	struct five_tuple ft = ft_of("198.51.100.7", 40000);
 	struct alloc *a = mk(t, "198.51.100.7", 40000, "alice", 600, T0);
 	struct alloc *b = NULL;
@@ -121,7 +115,6 @@ test_eexist_duplicate(void **state)
 	assert_int_equal(alloc_create(t, &ft, "bob", 600, T0, &b), EEXIST);
 	assert_null(b);
 	assert_int_equal(alloc_count(t), 1);
-	assert_int_equal(alloc_user_count(t, "bob"), 0);
 	assert_ptr_equal(alloc_find(t, &ft), a);
 	alloc_table_free(t);
 }
@@ -129,7 +122,7 @@ test_eexist_duplicate(void **state)
 static void
 test_find_by_relay(void **state)
 {
-	struct alloc_table *t = table(8, 8, 0, 0);
+	struct alloc_table *t = table(8, 8);
 	struct alloc *a = mk(t, "198.51.100.7", 40000, "alice", 600, T0);
 	struct alloc *b = mk(t, "198.51.100.7", 40001, "alice", 600, T0);
 	struct sockaddr_storage r4 = ipp("192.0.2.1", 50000);
@@ -160,47 +153,6 @@ test_find_by_relay(void **state)
 	alloc_table_free(t);
 }
 
-/* RFC 8656 §7.2: a user over its quota is answered 486. */
-static void
-test_user_quota(void **state)
-{
-	struct alloc_table *t = table(8, 8, 2, 0);
-	struct five_tuple ft = ft_of("198.51.100.7", 40002);
-	struct alloc *a1, *a = NULL;
-
-	(void)state;
-	a1 = mk(t, "198.51.100.7", 40000, "alice", 600, T0);
-	mk(t, "198.51.100.7", 40001, "alice", 600, T0);
-	assert_int_equal(alloc_create(t, &ft, "alice", 600, T0, &a), EDQUOT);
-	assert_null(a);
-	assert_int_equal(alloc_user_count(t, "alice"), 2);
-	mk(t, "198.51.100.7", 40003, "bob", 600, T0);      /* per user */
-	alloc_free(t, a1);
-	assert_int_equal(alloc_user_count(t, "alice"), 1);
-	assert_int_equal(alloc_create(t, &ft, "alice", 600, T0, &a), 0);
-	assert_int_equal(alloc_user_count(t, "alice"), 2);
-	alloc_table_free(t);
-}
-
-/* The total quota is 508 (ENOSPC), whoever asks. */
-static void
-test_total_quota(void **state)
-{
-	struct alloc_table *t = table(8, 8, 0, 2);
-	struct five_tuple ft = ft_of("198.51.100.7", 40002);
-	struct alloc *a1, *a = NULL;
-
-	(void)state;
-	a1 = mk(t, "198.51.100.7", 40000, "alice", 600, T0);
-	mk(t, "198.51.100.7", 40001, "bob", 600, T0);
-	assert_int_equal(alloc_create(t, &ft, "carol", 600, T0, &a), ENOSPC);
-	assert_int_equal(alloc_count(t), 2);
-	assert_int_equal(alloc_user_count(t, "carol"), 0);
-	alloc_free(t, a1);
-	assert_int_equal(alloc_create(t, &ft, "carol", 600, T0, &a), 0);
-	alloc_table_free(t);
-}
-
 struct expired {
 	unsigned n;
 	struct alloc *last;
@@ -222,7 +174,7 @@ on_expired(struct alloc *a, void *arg)
 static void
 test_expire_exactly_on_time(void **state)
 {
-	struct alloc_table *t = table(8, 8, 0, 0);
+	struct alloc_table *t = table(8, 8);
 	struct five_tuple ft = ft_of("198.51.100.7", 40000);
 	struct sockaddr_storage r = ipp("192.0.2.1", 50000);
 	struct expired e = { 0 };
@@ -243,12 +195,10 @@ test_expire_exactly_on_time(void **state)
 	assert_null(alloc_find(t, &ft));
 	assert_null(alloc_by_relay(t, SA(&r)));
 	assert_int_equal(alloc_count(t), 1);
-	assert_int_equal(alloc_user_count(t, "alice"), 1);
 	assert_ptr_equal(alloc_first(t), b);
 	/* A NULL callback is allowed. */
 	assert_int_equal(alloc_expire(t, T0 + 900000, NULL, NULL), 1);
 	assert_int_equal(alloc_count(t), 0);
-	assert_int_equal(alloc_user_count(t, "alice"), 0);
 	alloc_table_free(t);
 }
 
@@ -256,7 +206,7 @@ test_expire_exactly_on_time(void **state)
 static void
 test_refresh(void **state)
 {
-	struct alloc_table *t = table(8, 8, 0, 0);
+	struct alloc_table *t = table(8, 8);
 	struct alloc *a = mk(t, "198.51.100.7", 40000, "alice", 600, T0);
 	struct expired e = { 0 };
 
@@ -283,7 +233,7 @@ test_refresh(void **state)
 static void
 test_perm_per_ip(void **state)
 {
-	struct alloc_table *t = table(8, 8, 0, 0);
+	struct alloc_table *t = table(8, 8);
 	struct alloc *a = mk(t, "198.51.100.7", 40000, "alice", 3600, T0);
 	struct sockaddr_storage p = ipp("203.0.113.5", 1000);
 	struct sockaddr_storage p2 = ipp("203.0.113.5", 2000);
@@ -308,7 +258,7 @@ test_perm_per_ip(void **state)
 static void
 test_perm_lifetime(void **state)
 {
-	struct alloc_table *t = table(8, 8, 0, 0);
+	struct alloc_table *t = table(8, 8);
 	struct alloc *a = mk(t, "198.51.100.7", 40000, "alice", 3600, T0);
 	struct sockaddr_storage p = ipp("203.0.113.5", 1000);
 	struct sockaddr_storage q = ipp("203.0.113.6", 1000);
@@ -339,7 +289,7 @@ test_perm_lifetime(void **state)
 static void
 test_perm_cap(void **state)
 {
-	struct alloc_table *t = table(3, 3, 0, 0);
+	struct alloc_table *t = table(3, 3);
 	struct alloc *a = mk(t, "198.51.100.7", 40000, "alice", 3600, T0);
 	struct sockaddr_storage p[4];
 	char ip[32];
@@ -370,7 +320,7 @@ test_perm_cap(void **state)
 static void
 test_chan_bind(void **state)
 {
-	struct alloc_table *t = table(8, 8, 0, 0);
+	struct alloc_table *t = table(8, 8);
 	struct alloc *a = mk(t, "198.51.100.7", 40000, "alice", 3600, T0);
 	struct sockaddr_storage p = ipp("203.0.113.5", 1000);
 	struct sockaddr_storage p2 = ipp("203.0.113.5", 2000);
@@ -400,7 +350,7 @@ test_chan_bind(void **state)
 static void
 test_chan_rebind_rules(void **state)
 {
-	struct alloc_table *t = table(8, 8, 0, 0);
+	struct alloc_table *t = table(8, 8);
 	struct alloc *a = mk(t, "198.51.100.7", 40000, "alice", 3600, T0);
 	struct sockaddr_storage p = ipp("203.0.113.5", 1000);
 	struct sockaddr_storage q = ipp("203.0.113.6", 1000);
@@ -429,7 +379,7 @@ test_chan_rebind_rules(void **state)
 static void
 test_chan_expiry(void **state)
 {
-	struct alloc_table *t = table(8, 8, 0, 0);
+	struct alloc_table *t = table(8, 8);
 	struct alloc *a = mk(t, "198.51.100.7", 40000, "alice", 3600, T0);
 	struct sockaddr_storage p = ipp("203.0.113.5", 1000);
 	struct sockaddr_storage q = ipp("203.0.113.6", 1000);
@@ -460,7 +410,7 @@ test_chan_expiry(void **state)
 static void
 test_chan_rebind_after_expiry(void **state)
 {
-	struct alloc_table *t = table(8, 8, 0, 0);
+	struct alloc_table *t = table(8, 8);
 	struct alloc *a = mk(t, "198.51.100.7", 40000, "alice", 3600, T0);
 	struct sockaddr_storage p = ipp("203.0.113.5", 1000);
 
@@ -479,7 +429,7 @@ test_chan_rebind_after_expiry(void **state)
 static void
 test_chan_cap(void **state)
 {
-	struct alloc_table *t = table(8, 2, 0, 0);
+	struct alloc_table *t = table(8, 2);
 	struct alloc *a = mk(t, "198.51.100.7", 40000, "alice", 3600, T0);
 	struct sockaddr_storage p = ipp("203.0.113.5", 1000);
 	struct sockaddr_storage p2 = ipp("203.0.113.5", 1001);
@@ -501,7 +451,7 @@ test_chan_cap(void **state)
 static void
 test_chan_perm_cap(void **state)
 {
-	struct alloc_table *t = table(1, 8, 0, 0);
+	struct alloc_table *t = table(1, 8);
 	struct alloc *a = mk(t, "198.51.100.7", 40000, "alice", 3600, T0);
 	struct sockaddr_storage p = ipp("203.0.113.5", 1000);
 	struct sockaddr_storage q = ipp("203.0.113.6", 1000);
@@ -617,7 +567,7 @@ test_portpool_take_exact(void **state)
 static void
 test_many_then_free_all(void **state)
 {
-	struct alloc_table *t = table(4, 4, 0, 0);
+	struct alloc_table *t = table(4, 4);
 	enum { N = 1500 };                /* past two doublings of 256 */
 	static int handle[N];
 	struct sockaddr_storage r, peer = ipp("203.0.113.5", 1000);
@@ -636,8 +586,6 @@ test_many_then_free_all(void **state)
 		assert_int_equal(chan_bind(t, a, 0x4000, SA(&peer), T0), 0);
 	}
 	assert_int_equal(alloc_count(t), N);
-	assert_int_equal(alloc_user_count(t, "u0") + alloc_user_count(t, "u6"),
-			 (N + 6) / 7 + N / 7);
 	for (int i = 0; i < N; i++) {
 		ft = ft_of(i % 2 ? "198.51.100.7" : "2001:db8::7",
 			   (uint16_t)(10000 + i));
@@ -667,8 +615,6 @@ main(void)
 		cmocka_unit_test(test_create_find),
 		cmocka_unit_test(test_eexist_duplicate),
 		cmocka_unit_test(test_find_by_relay),
-		cmocka_unit_test(test_user_quota),
-		cmocka_unit_test(test_total_quota),
 		cmocka_unit_test(test_expire_exactly_on_time),
 		cmocka_unit_test(test_refresh),
 		cmocka_unit_test(test_perm_per_ip),

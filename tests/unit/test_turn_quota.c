@@ -344,12 +344,50 @@ test_tcp_connection_closed(void **state)
 	assert_int_equal(alloc_count(f->srv.allocs), 0);
 }
 
+/* quota.c alone: per user and in all, given back, and many users (one
+ * REST name per allocation) through the table's growth. */
+static void
+test_quota_counts(void **state)
+{
+	struct quota *q;
+	char name[32];
+
+	(void)state;
+	assert_int_equal(quota_new(&q), 0);
+	quota_set_limits(q, 2, 3);
+	assert_int_equal(quota_take(q, "alice"), 0);
+	assert_int_equal(quota_take(q, "alice"), 0);
+	assert_int_equal(quota_take(q, "alice"), EDQUOT);
+	assert_int_equal(quota_user(q, "alice"), 2);
+	assert_int_equal(quota_take(q, "bob"), 0);
+	assert_int_equal(quota_take(q, "carol"), ENOSPC);
+	assert_int_equal(quota_user(q, "carol"), 0);
+	quota_put(q, "alice");
+	assert_int_equal(quota_user(q, "alice"), 1);
+	assert_int_equal(quota_take(q, "carol"), 0);
+	quota_put(q, "nobody");                      /* ignored */
+	quota_set_limits(q, 0, 0);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "%d:user", 1700000000 + i);
+		assert_int_equal(quota_take(q, name), 0);
+	}
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "%d:user", 1700000000 + i);
+		assert_int_equal(quota_user(q, name), 1);
+		quota_put(q, name);
+		assert_int_equal(quota_user(q, name), 0);
+	}
+	assert_int_equal(quota_user(q, "alice"), 1);
+	quota_free(q);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quota_counts),
 		T(test_486_user_quota),
 		T(test_508_total_quota),
 		T(test_508_ports_exhausted),
