@@ -15,7 +15,8 @@
 #   BENCH_COTURN_THREADS=N coturn --relay-threads (default: the best of
 #                          0, 2, 4 by a flat-out relay probe)
 #   BENCH_GEN_THREADS=N    load generator threads (default 2)
-#   BENCH_WORKERS=N        turnpike's workers (default 0: one per CPU)
+#   BENCH_WORKERS=N        turnpike's workers (default: the best of 1 and
+#                          one per CPU, by the same probe as coturn's threads)
 #   TURNPIKE, LOADGEN, PROBE, COTURN: the binaries
 #
 # Writes only under a mktemp directory (removed at exit) and BENCH_OUT.
@@ -42,6 +43,7 @@ if [ -n "$QUICK" ] && [ "$QUICK" != 0 ]; then
 	CPU_RATE=2000; CPU_SECS=0.3
 	HOLD_A=10; HOLD_B=100
 	CT_CANDIDATES=${BENCH_COTURN_THREADS:-2}
+	TP_CANDIDATES=${BENCH_WORKERS:-0}
 	RANGE=16000
 else
 	QUICK=
@@ -52,6 +54,7 @@ else
 	CPU_RATE=40000; CPU_SECS=2
 	HOLD_A=1000; HOLD_B=10000
 	CT_CANDIDATES=${BENCH_COTURN_THREADS:-0 2 4}
+	TP_CANDIDATES=${BENCH_WORKERS:-$( [ "$(nproc)" -gt 1 ] && echo "1 $(nproc)" || echo 1)}
 	RANGE=16000
 fi
 
@@ -118,7 +121,7 @@ relay-ports = "$RELAY_LO-$RELAY_HI";
 allow-peer = ( "127.0.0.1/32" );
 user-quota = 1000000;
 max-conns-per-ip = 0;
-workers = ${BENCH_WORKERS:-0};
+workers = 1;
 EOF
 
 # wait_up: until the server answers a Binding (at most 5 s).
@@ -132,12 +135,15 @@ wait_up() {
 	return 1
 }
 
-# start_server tp|ct [coturn relay threads]
+# start_server tp|ct [turnpike workers | coturn relay threads]
 start_server() {
-	local which=$1 th=${2:-$CT_THREADS}
+	local which=$1 th
 	if [ "$which" = tp ]; then
+		th=${2:-$TP_WORKERS}
+		sed -i "s/^workers = .*/workers = $th;/" "$WORK/turnpike.conf"
 		"$TURNPIKE" -c "$WORK/turnpike.conf" >>"$WORK/turnpike.log" 2>&1 &
 	else
+		th=${2:-$CT_THREADS}
 		rm -rf "$WORK/coturn"; mkdir -p "$WORK/coturn"
 		"$COTURN" -n --listening-ip 127.0.0.1 --listening-port "$PORT" \
 			--relay-ip 127.0.0.1 --min-port "$RELAY_LO" --max-port "$RELAY_HI" \
@@ -279,19 +285,35 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 SERVERS=tp
 [ -n "$HAVE_COTURN" ] && SERVERS="tp ct"
 
-# coturn's best --relay-threads: a flat-out relay probe with each.
+# Each server's best thread count (coturn --relay-threads, turnpike
+# workers): a flat-out relay probe with each candidate; prints "BEST N"
+# last and "N: pkt/s" for each.
+tune() { # tp|ct, candidates...
+	local s=$1 best=0 bt th d; shift
+	bt=$1
+	for th in "$@"; do
+		start_server "$s" "$th" || die "$s did not start"
+		d=$(lg "tune $s$th" relay -n "$SESS" -l 64 -d 1 -k 0 -W "$WIN" | key max_pps)
+		stop_server
+		say "$s with $th threads: ${d:-0} pkt/s flat out"
+		echo "$th: ${d:-0}"
+		if [ "${d%.*}" -gt "$best" ] 2>/dev/null; then best=${d%.*}; bt=$th; fi
+	done
+	echo "BEST $bt"
+}
 CT_THREADS=${CT_CANDIDATES%% *}
 CT_TUNE=""
 if [ -n "$HAVE_COTURN" ] && [ "$CT_CANDIDATES" != "$CT_THREADS" ]; then
-	best=0
-	for th in $CT_CANDIDATES; do
-		start_server ct "$th" || die "coturn did not start"
-		d=$(lg "tune ct$th" relay -n "$SESS" -l 64 -d 1 -k 0 -W "$WIN" | key max_pps)
-		stop_server
-		say "coturn --relay-threads $th: ${d:-0} pkt/s flat out"
-		CT_TUNE="$CT_TUNE $th: ${d:-0}"
-		if [ "${d%.*}" -gt "$best" ] 2>/dev/null; then best=${d%.*}; CT_THREADS=$th; fi
-	done
+	t=$(tune ct $CT_CANDIDATES)
+	CT_THREADS=$(sed -n 's/^BEST //p' <<<"$t")
+	CT_TUNE=" $(grep -v '^BEST' <<<"$t" | tr '\n' ' ')"
+fi
+TP_WORKERS=${TP_CANDIDATES%% *}
+TP_TUNE=""
+if [ "$TP_CANDIDATES" != "$TP_WORKERS" ]; then
+	t=$(tune tp $TP_CANDIDATES)
+	TP_WORKERS=$(sed -n 's/^BEST //p' <<<"$t")
+	TP_TUNE=" $(grep -v '^BEST' <<<"$t" | tr '\n' ' ')"
 fi
 
 for r in $(seq 1 "$REPS"); do
@@ -344,9 +366,10 @@ note_hold() {
 
 {
 	echo "turnpike $(git describe --always --dirty 2>/dev/null || echo '?') vs coturn $(dpkg-query -W -f '${Version}' coturn 2>/dev/null || echo '?')" \
-		"(--relay-threads $CT_THREADS); turnpike workers ${BENCH_WORKERS:-0} (0: one per CPU); $(nproc) cores; loadgen $GEN_T threads;" \
+		"(--relay-threads $CT_THREADS); turnpike workers $TP_WORKERS; $(nproc) cores; loadgen $GEN_T threads;" \
 		"${REPS} blocks per server (A B A B), medians${QUICK:+; QUICK smoke run: numbers mean nothing}"
 	[ -n "$CT_TUNE" ] && echo "coturn relay-threads tried (64 B flat out, pkt/s):$CT_TUNE"
+	[ -n "$TP_TUNE" ] && echo "turnpike workers tried (64 B flat out, pkt/s):$TP_TUNE"
 	echo "load average before: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg); took $((T1 - T0)) s"
 	echo
 	printf "| %-56s | %10s | %10s | %7s | %-6s |\n" Metric turnpike coturn tp/ct better
