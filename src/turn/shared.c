@@ -21,7 +21,10 @@
 struct turn_shared {
 	pthread_mutex_t mu;
 	struct portpool *ports[2];        /* [0] IPv4, [1] IPv6 */
-	sockaddr_u *bound[2];             /* by port - lo: bound relays */
+	/* By port - lo: the IP a relay is bound on there, 0 (never a relay
+	 * IP) when none; 4 or 16 bytes a port, touched only where used. */
+	struct in_addr *bound4;
+	struct in6_addr *bound6;
 	uint16_t lo, hi;
 	struct turn_token tokens[TURN_MAX_TOKENS];
 	struct quota *quota;              /* allocations per username */
@@ -61,12 +64,14 @@ turn_shared_new(struct turn_shared **out, const struct conf *conf,
 	sh->hi = conf->relay_port_max;
 	memcpy(&sh->rng, key, sizeof(sh->rng));
 	sh->rng |= 1;
-	for (int i = 0; i < 2; i++) {
-		sh->bound[i] = calloc(n, sizeof(sockaddr_u));
-		if (sh->bound[i] == NULL || portpool_new(&sh->ports[i],
-				conf->relay_port_min, conf->relay_port_max) != 0)
+	sh->bound4 = calloc(n, sizeof(*sh->bound4));
+	sh->bound6 = calloc(n, sizeof(*sh->bound6));
+	if (sh->bound4 == NULL || sh->bound6 == NULL)
+		goto fail;
+	for (int i = 0; i < 2; i++)
+		if (portpool_new(&sh->ports[i], conf->relay_port_min,
+				 conf->relay_port_max) != 0)
 			goto fail;
-	}
 	if ((err = quota_new(&sh->quota)) != 0 ||
 	    (err = ratelimit_from_conf(sh, conf, key)) != 0)
 		goto fail;
@@ -86,8 +91,9 @@ turn_shared_free(struct turn_shared *sh)
 	quota_free(sh->quota);
 	for (int i = 0; i < 2; i++) {
 		portpool_free(sh->ports[i]);
-		free(sh->bound[i]);
 	}
+	free(sh->bound4);
+	free(sh->bound6);
 	rl_free(sh->rl);
 	pthread_mutex_destroy(&sh->mu);
 	free(sh);
@@ -229,28 +235,42 @@ turn_sh_tick(struct turn_shared *sh, uint64_t now_ms)
 
 /* ---- bound relayed addresses: relay-to-relay across workers ---- */
 
-static sockaddr_u *
-bound_slot(struct turn_shared *sh, const struct sockaddr *a)
+/* The IP slot for a's port, and a's IP (its size in *len); NULL when a
+ * is no relay port. */
+static void *
+bound_slot(struct turn_shared *sh, const struct sockaddr *a, const void **ip,
+	   size_t *len)
 {
 	uint16_t port = addr_port(a);
 
-	if (port < sh->lo || port > sh->hi ||
-	    (a->sa_family != AF_INET && a->sa_family != AF_INET6))
+	if (port < sh->lo || port > sh->hi)
 		return NULL;
-	return &sh->bound[turn_family_index(a->sa_family)][port - sh->lo];
+	if (a->sa_family == AF_INET) {
+		*ip = &((const struct sockaddr_in *)a)->sin_addr;
+		*len = sizeof(struct in_addr);
+		return &sh->bound4[port - sh->lo];
+	}
+	if (a->sa_family == AF_INET6) {
+		*ip = &((const struct sockaddr_in6 *)a)->sin6_addr;
+		*len = sizeof(struct in6_addr);
+		return &sh->bound6[port - sh->lo];
+	}
+	return NULL;
 }
 
 void
 turn_sh_bound_set(struct turn_shared *sh, const struct sockaddr *a, bool on)
 {
-	sockaddr_u *slot;
+	const void *ip;
+	void *slot;
+	size_t len;
 
 	pthread_mutex_lock(&sh->mu);
-	if ((slot = bound_slot(sh, a)) != NULL) {
+	if ((slot = bound_slot(sh, a, &ip, &len)) != NULL) {
 		if (on)
-			sau_set(slot, a);
+			memcpy(slot, ip, len);
 		else
-			memset(slot, 0, sizeof(*slot));
+			memset(slot, 0, len);
 	}
 	pthread_mutex_unlock(&sh->mu);
 }
@@ -258,13 +278,15 @@ turn_sh_bound_set(struct turn_shared *sh, const struct sockaddr *a, bool on)
 bool
 turn_sh_bound(struct turn_shared *sh, const struct sockaddr *a)
 {
-	sockaddr_u *slot, k;
+	static const uint8_t zero[16];
+	const void *ip;
+	void *slot;
+	size_t len;
 	bool yes = false;
 
-	sau_set(&k, a);
 	pthread_mutex_lock(&sh->mu);
-	if ((slot = bound_slot(sh, a)) != NULL)
-		yes = sau_eq(slot, &k);
+	if ((slot = bound_slot(sh, a, &ip, &len)) != NULL)
+		yes = memcmp(slot, ip, len) == 0 && memcmp(ip, zero, len) != 0;
 	pthread_mutex_unlock(&sh->mu);
 	return yes;
 }
