@@ -23,6 +23,9 @@ struct metrics_src {
 	uint64_t allocs[4][3];            /* live: [enum turn_transport]
 					     [IPv4, IPv6, dual] */
 	uint64_t tcp_conns;               /* open TCP/TLS client connections */
+	unsigned nworkers;                /* 0: not exported */
+	const uint64_t *worker_allocs;    /* [nworkers]: live allocations */
+	const uint64_t *worker_pkts;      /* [nworkers]: datagrams relayed */
 	bool sig;                         /* signaling runs (http-listen) */
 	uint64_t sig_conns, sig_rooms, sig_participants;
 	uint64_t sig_msgs_in, sig_msgs_out;

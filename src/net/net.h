@@ -114,6 +114,7 @@ struct server {
 	unsigned nworkers;
 	uint64_t gen;                     /* reloads so far */
 	struct turn_stats sum;            /* a scrape's total */
+	uint64_t w_allocs[CONF_MAX_WORKERS], w_pkts[CONF_MAX_WORKERS];
 	struct tcp_listener *tcp[CONF_MAX_LISTEN];
 	size_t ntcp;
 	struct tcp_conn_list conns;

@@ -84,9 +84,18 @@ collect_metrics(void *arg, struct metrics_src *m)
 
 	memset(&s->sum, 0, sizeof(s->sum));
 	memset(m->allocs, 0, sizeof(m->allocs));
-	for (unsigned i = 0; i < s->nworkers; i++)
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		uint64_t a0 = metrics_allocs_total(m);
+		uint64_t p0 = s->sum.relay_pkts_in + s->sum.relay_pkts_out;
+
 		worker_add_stats(s->w[i], &s->sum, m->allocs);
+		s->w_allocs[i] = metrics_allocs_total(m) - a0;
+		s->w_pkts[i] = s->sum.relay_pkts_in + s->sum.relay_pkts_out - p0;
+	}
 	m->turn = &s->sum;
+	m->nworkers = s->nworkers;
+	m->worker_allocs = s->w_allocs;
+	m->worker_pkts = s->w_pkts;
 	m->tcp_conns = s->nconns;
 	httpd_metrics(s->http, m);
 }

@@ -290,6 +290,34 @@ signaling(FILE *f, const struct metrics_src *m)
 		 "direction", dirs, msgs, 2);
 }
 
+/* How the kernel spread the UDP clients over the workers. */
+static void
+workers(FILE *f, const struct metrics_src *m)
+{
+	char lab[32];
+
+	if (m->nworkers == 0)
+		return;
+	one(f, "turnpike_workers", "gauge",
+	    "Worker threads (each with its own SO_REUSEPORT UDP sockets).",
+	    m->nworkers);
+	head(f, "turnpike_worker_allocations", "gauge",
+	     "Live allocations per worker (workers after the first: as of "
+	     "their last one-second publish).");
+	for (unsigned i = 0; i < m->nworkers; i++) {
+		snprintf(lab, sizeof(lab), "worker=\"%u\"", i);
+		sample(f, "turnpike_worker_allocations", lab,
+		       m->worker_allocs[i]);
+	}
+	head(f, "turnpike_worker_relay_packets_total", "counter",
+	     "Datagrams relayed per worker, both ways.");
+	for (unsigned i = 0; i < m->nworkers; i++) {
+		snprintf(lab, sizeof(lab), "worker=\"%u\"", i);
+		sample(f, "turnpike_worker_relay_packets_total", lab,
+		       m->worker_pkts[i]);
+	}
+}
+
 char *
 metrics_render(const struct metrics_src *m, size_t *len)
 {
@@ -302,6 +330,7 @@ metrics_render(const struct metrics_src *m, size_t *len)
 	process(f, m);
 	if (m->turn != NULL)
 		turn_section(f, m);
+	workers(f, m);
 	conns(f, m);
 	signaling(f, m);
 	if (fclose(f) != 0) {

@@ -59,6 +59,10 @@ PY
 created=$(sed -n 's/^turnpike_allocations_created_total \([0-9]*\)$/\1/p' <<<"$m")
 check "metrics sum the workers: allocations created >= 22 ($created)" \
 	test "${created:-0}" -ge 22
+check "turnpike_workers is 4" grep -qx 'turnpike_workers 4' <<<"$m"
+busy=$(grep -cE '^turnpike_worker_relay_packets_total\{worker="[0-3]"\} [1-9]' <<<"$m")
+check "the kernel spread the 20 clients: at least 2 workers relayed ($busy)" \
+	test "$busy" -ge 2
 relayed=$(sed -n 's/^turnpike_relay_packets_total{direction="client_to_peer"} \([0-9]*\)$/\1/p' <<<"$m")
 check "metrics sum the workers: 1000 packets relayed ($relayed)" \
 	test "${relayed:-0}" -ge 1000

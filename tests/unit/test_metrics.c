@@ -23,6 +23,7 @@
 #include "stun.h"
 
 static struct turn_stats st;
+static const uint64_t w_allocs[2] = { 3, 2 }, w_pkts[2] = { 150, 49 };
 
 static void
 fill(struct metrics_src *m)
@@ -52,6 +53,9 @@ fill(struct metrics_src *m)
 	m->allocs[0][0] = 4;       /* udp ipv4 */
 	m->allocs[1][2] = 1;       /* tcp dual */
 	m->tcp_conns = 2;
+	m->nworkers = 2;
+	m->worker_allocs = w_allocs;
+	m->worker_pkts = w_pkts;
 	m->sig = true;
 	m->sig_rooms = 1;
 	m->sig_participants = 2;
@@ -118,6 +122,10 @@ test_exact_lines(void **state)
 	assert_true(has_line(t, "turnpike_auth_failures_total{reason=\"stale_nonce\"} 1"));
 	assert_true(has_line(t, "turnpike_rate_limited_total{kind=\"error_answer\"} 5"));
 	assert_true(has_line(t, "turnpike_tcp_connections 2"));
+	assert_true(has_line(t, "turnpike_workers 2"));
+	assert_true(has_line(t, "turnpike_worker_allocations{worker=\"0\"} 3"));
+	assert_true(has_line(t, "turnpike_worker_allocations{worker=\"1\"} 2"));
+	assert_true(has_line(t, "turnpike_worker_relay_packets_total{worker=\"1\"} 49"));
 	assert_true(has_line(t, "turnpike_signaling_rooms 1"));
 	assert_true(has_line(t, "turnpike_signaling_participants 2"));
 	assert_true(has_line(t, "turnpike_signaling_messages_total{direction=\"in\"} 11"));
