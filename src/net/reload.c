@@ -3,14 +3,15 @@
  * and flags, and the environment) and apply it without dropping anything
  * that lives: allocations, permissions, channels, TCP/TLS connections and
  * signaling sessions stay; users, the users file, REST secrets, realm,
- * peer policy, quotas, lifetimes, log level and format, signaling limits
- * and TLS certificates apply to what comes next.
+ * peer policy, quotas, rate limits (counted afresh), lifetimes, log level
+ * and format, signaling limits and TLS certificates apply to what comes
+ * next.
  *
  * A new configuration that fails to parse or validate, or whose users
  * file cannot be read, is refused as a whole: the old one stays and the
  * reason is logged. What only a restart can change (listeners, relay
- * ports and addresses, log target, process user, pid file, the rate
- * limits' table) keeps its
+ * ports and addresses, log target, process user, pid file, workers)
+ * keeps its
  * running value, with a warning naming the key.
  *
  * Replaced configurations are kept until exit: parts of the server hold
@@ -94,10 +95,6 @@ keep_fixed(const struct conf *old, struct conf *n)
 	if (n->workers != old->workers)
 		needs_restart("workers");
 	n->workers = old->workers;
-	if (n->rate_limit != old->rate_limit ||
-	    n->rate_limit_burst != old->rate_limit_burst ||
-	    n->auth_fail_limit != old->auth_fail_limit)
-		needs_restart("rate-limit/rate-limit-burst/auth-fail-limit");
 }
 
 /* Demo mode (no users, no secrets, signaling on): the secret generated

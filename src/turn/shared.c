@@ -29,14 +29,17 @@ struct turn_shared {
 	struct turn_token tokens[TURN_MAX_TOKENS];
 	struct quota *quota;              /* allocations per username */
 	struct ratelimit *rl;             /* NULL: no limits */
+	unsigned rates[3];                /* rate-limit, -burst, auth-fail-limit */
+	uint8_t key[16];                  /* the table's hash key */
 	uint64_t seq;                     /* last session id */
 	uint64_t rng;                     /* token values */
 };
 
-/* The per-source limits of rate-limit and auth-fail-limit. */
+/* The per-source limits of rate-limit and auth-fail-limit, in *out
+ * (NULL when both are off). */
 static int
-ratelimit_from_conf(struct turn_shared *sh, const struct conf *c,
-		    const uint8_t key[16])
+ratelimit_from_conf(const struct turn_shared *sh, const struct conf *c,
+		    struct ratelimit **out)
 {
 	struct rl_rate rates[RL_KINDS] = {
 		[RL_ERROR] = { c->rate_limit, 1000, c->rate_limit_burst },
@@ -44,9 +47,18 @@ ratelimit_from_conf(struct turn_shared *sh, const struct conf *c,
 				   c->auth_fail_limit },
 	};
 
+	*out = NULL;
 	if (c->rate_limit == 0 && c->auth_fail_limit == 0)
 		return 0;
-	return rl_new(&sh->rl, rates, RL_DEFAULT_ENTRIES, key);
+	return rl_new(out, rates, RL_DEFAULT_ENTRIES, sh->key);
+}
+
+static void
+rates_of(const struct conf *c, unsigned r[3])
+{
+	r[0] = c->rate_limit;
+	r[1] = c->rate_limit_burst;
+	r[2] = c->auth_fail_limit;
 }
 
 int
@@ -62,6 +74,7 @@ turn_shared_new(struct turn_shared **out, const struct conf *conf,
 	pthread_mutex_init(&sh->mu, NULL);
 	sh->lo = conf->relay_port_min;
 	sh->hi = conf->relay_port_max;
+	memcpy(sh->key, key, sizeof(sh->key));
 	memcpy(&sh->rng, key, sizeof(sh->rng));
 	sh->rng |= 1;
 	sh->bound4 = calloc(n, sizeof(*sh->bound4));
@@ -73,8 +86,9 @@ turn_shared_new(struct turn_shared **out, const struct conf *conf,
 				 conf->relay_port_max) != 0)
 			goto fail;
 	if ((err = quota_new(&sh->quota)) != 0 ||
-	    (err = ratelimit_from_conf(sh, conf, key)) != 0)
+	    (err = ratelimit_from_conf(sh, conf, &sh->rl)) != 0)
 		goto fail;
+	rates_of(conf, sh->rates);
 	turn_shared_reconfigure(sh, conf);
 	*out = sh;
 	return 0;
@@ -99,18 +113,31 @@ turn_shared_free(struct turn_shared *sh)
 	free(sh);
 }
 
+/* Quotas, and new per-source limits: a new table when the rates change
+ * (what the old one counted is forgotten; without memory the old one
+ * stays). Every worker calls it; the first one does the work. */
 void
 turn_shared_reconfigure(struct turn_shared *sh, const struct conf *conf)
 {
+	struct ratelimit *rl;
+	unsigned r[3];
+
+	rates_of(conf, r);
 	pthread_mutex_lock(&sh->mu);
 	quota_set_limits(sh->quota, conf->user_quota, conf->total_quota);
+	if (memcmp(r, sh->rates, sizeof(r)) != 0 &&
+	    ratelimit_from_conf(sh, conf, &rl) == 0) {
+		rl_free(sh->rl);
+		sh->rl = rl;
+		memcpy(sh->rates, r, sizeof(r));
+	}
 	pthread_mutex_unlock(&sh->mu);
 }
 
 const struct ratelimit *
 turn_shared_rl(const struct turn_shared *sh)
 {
-	return sh->rl;             /* fixed at start */
+	return sh->rl;             /* tests: one thread */
 }
 
 unsigned
@@ -310,10 +337,8 @@ turn_sh_rl_take(struct turn_shared *sh, enum rl_kind k,
 {
 	bool ok;
 
-	if (sh->rl == NULL)
-		return true;
 	pthread_mutex_lock(&sh->mu);
-	ok = rl_take(sh->rl, k, src, now_ms);
+	ok = sh->rl == NULL || rl_take(sh->rl, k, src, now_ms);
 	pthread_mutex_unlock(&sh->mu);
 	return ok;
 }
@@ -324,10 +349,8 @@ turn_sh_rl_over(struct turn_shared *sh, enum rl_kind k,
 {
 	bool over;
 
-	if (sh->rl == NULL)
-		return false;
 	pthread_mutex_lock(&sh->mu);
-	over = rl_over(sh->rl, k, src, now_ms);
+	over = sh->rl != NULL && rl_over(sh->rl, k, src, now_ms);
 	pthread_mutex_unlock(&sh->mu);
 	return over;
 }

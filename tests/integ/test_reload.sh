@@ -60,6 +60,21 @@ else
 	not_ok "an allocation made before the reload kept relaying through it"; tail -5 "$WORK/uclient.out" | sed 's/^/#   /'
 fi
 
+# The per-source limits reload too: with auth-fail-limit = 2, two wrong
+# passwords and the right one goes unheard; after a reload that turns
+# it off, the right one is answered.
+conf '"bob:pw-two"' "$B" 'auth-fail-limit = 2;'
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 50); do [ "$(grep -c 'reloaded' "$WORK/server.log")" -ge 2 ] && break; sleep 0.1; done
+tp bob wrong perm 8.8.8.8 >/dev/null; tp bob wrong perm 8.8.8.8 >/dev/null
+check "auth-fail-limit = 2 by reload: after 2 failures the right password is unheard" \
+	bash -c '! grep -q "^ALLOCATE 200" <<<"$("$0" turn 127.0.0.1 "$1" bob pw-two perm 8.8.8.8)"' "$PROBE" "$PORT"
+conf '"bob:pw-two"' "$B" 'auth-fail-limit = 0;'
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 50); do [ "$(grep -c 'reloaded' "$WORK/server.log")" -ge 3 ] && break; sleep 0.1; done
+check "auth-fail-limit = 0 by reload: answered again" \
+	grep -q '^ALLOCATE 200' <<<"$(tp bob pw-two perm 8.8.8.8)"
+
 # A broken file is refused as a whole; the running configuration stays.
 printf 'realm = "x"\nlisten = (;\n' >"$WORK/r.conf"
 kill -HUP "$SERVER_PID"
@@ -81,5 +96,5 @@ out=$("$TURNPIKE" -c "$WORK/r.conf" --pidfile "$WORK/t.pid" --reload 2>&1)
 for _ in $(seq 1 50); do [ "$(grep -c 'reloaded\|reload refused' "$WORK/server.log")" -gt "$n" ] && break; sleep 0.1; done
 check "turnpike --reload signals the server in the pid file" \
 	bash -c 'grep -q "reload requested from pid $1" <<<"$0" && [ "$(grep -c "reloaded\|reload refused" "$2")" -gt "$3" ]' "$out" "$SERVER_PID" "$WORK/server.log" "$n"
-check "SIGTERM: clean exit after four reloads" stop_server
+check "SIGTERM: clean exit after six reloads" stop_server
 finish
