@@ -45,10 +45,21 @@ command -v turnutils_uclient >/dev/null ||
 PORT=$(free_port) || { not_ok "no free port"; summary; exit 1; }
 HPORT=$(free_port)
 PEER_PORT=$(free_port)
-# 3000 relay ports below the kernel's ephemeral range (see relay_range).
+# 3000 relay ports below the kernel's ephemeral range (see relay_range),
+# clear of the server's own listening ports and the peer's: a listener in
+# the range would be counted as a relay socket (and never closes).
 read -r EPH_LO _ </proc/sys/net/ipv4/ip_local_port_range
-RLO=$((10000 + RANDOM % (EPH_LO - 14000)))
-RHI=$((RLO + 2999))
+[ "$EPH_LO" -gt 14000 ] || { not_ok "ephemeral range starts at $EPH_LO (< 14000)"; summary; exit 1; }
+for _ in $(seq 1 100); do
+	RLO=$((10000 + RANDOM % (EPH_LO - 14000)))
+	RHI=$((RLO + 2999))
+	clash=0
+	for p in "$PORT" "$HPORT" "$PEER_PORT"; do
+		[ "$p" -ge "$RLO" ] && [ "$p" -le "$RHI" ] && clash=1
+	done
+	[ "$clash" -eq 0 ] && break
+done
+[ "$clash" -eq 0 ] || { not_ok "no relay range clear of ports $PORT $HPORT $PEER_PORT"; summary; exit 1; }
 SECRET=soak-secret-$RANDOM
 
 cat >"$WORK/soak.conf" <<CONF
