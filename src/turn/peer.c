@@ -17,7 +17,8 @@
 
 /* The bound relayed addresses peer may name, one per call: peer itself
  * (*it 0), then, where peer's IP is an external-ip public address, the
- * private address behind it. False when there are no more. */
+ * private address behind it (for a PUBLIC without one, the relay bound
+ * on peer's port). False when there are no more. */
 static bool
 relay_candidate(const struct turn_server *s, const struct sockaddr *peer,
 		size_t *it, sockaddr_u *k)
@@ -36,10 +37,16 @@ relay_candidate(const struct turn_server *s, const struct sockaddr *peer,
 		if (!sau_ip_eq(&pub, k))
 			continue;
 		sau_set(k, (const struct sockaddr *)&c->external_ip[i].private_ip);
-		if (k->sa.sa_family == AF_UNSPEC)
-			*k = s->relay_ip[turn_family_index(peer->sa_family)];
-		if (k->sa.sa_family == AF_UNSPEC)
-			*k = s->listen_ip[turn_family_index(peer->sa_family)];
+		if (k->sa.sa_family == AF_UNSPEC) {
+			/* PUBLIC alone stands for every relay IP of its
+			 * family; a port is one relay's in a family, on
+			 * whichever local IP it is bound (no lock). */
+			if (!turn_sh_bound_at(s->sh, peer->sa_family,
+					      addr_port(peer), k))
+				continue;
+			*it = i + 2;
+			return true;
+		}
 		if (k->sa.sa_family != peer->sa_family)
 			continue;
 		if (k->sa.sa_family == AF_INET)

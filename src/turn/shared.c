@@ -3,10 +3,9 @@
  * ports, EVEN-PORT reservation tokens, quotas, the per-source limits,
  * session ids and the set of bound relayed addresses.
  *
- * One mutex guards it all. Nothing here is on the per-packet path but
- * turn_sh_bound(), and only for a peer the policy denies (relay-to-relay
- * on a private relay address); Allocate, Refresh and error answers take
- * the lock for a few hundred nanoseconds.
+ * One mutex guards it all but the bound relayed addresses (relayset.c,
+ * read without a lock on the packet path). Allocate, Refresh and error
+ * answers take the lock for a few hundred nanoseconds.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -14,6 +13,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "relayset.h"
 #include "turn_int.h"
 
 #define PORT_TRIES 32
@@ -21,11 +21,8 @@
 struct turn_shared {
 	pthread_mutex_t mu;
 	struct portpool *ports[2];        /* [0] IPv4, [1] IPv6 */
-	/* By port - lo: the IP a relay is bound on there, 0 (never a relay
-	 * IP) when none; 4 or 16 bytes a port, touched only where used. */
-	struct in_addr *bound4;
-	struct in6_addr *bound6;
-	uint16_t lo, hi;
+	struct relayset *relays;          /* bound relayed addresses */
+	uint16_t lo;                      /* the relay range's first port */
 	struct turn_token tokens[TURN_MAX_TOKENS];
 	struct quota *quota;              /* allocations per username */
 	struct ratelimit *rl;             /* NULL: no limits */
@@ -66,20 +63,17 @@ turn_shared_new(struct turn_shared **out, const struct conf *conf,
 		const uint8_t key[16])
 {
 	struct turn_shared *sh = calloc(1, sizeof(*sh));
-	size_t n = (size_t)conf->relay_port_max - conf->relay_port_min + 1;
 	int err = ENOMEM;
 
 	if (sh == NULL)
 		return ENOMEM;
 	pthread_mutex_init(&sh->mu, NULL);
 	sh->lo = conf->relay_port_min;
-	sh->hi = conf->relay_port_max;
 	memcpy(sh->key, key, sizeof(sh->key));
 	memcpy(&sh->rng, key, sizeof(sh->rng));
 	sh->rng |= 1;
-	sh->bound4 = calloc(n, sizeof(*sh->bound4));
-	sh->bound6 = calloc(n, sizeof(*sh->bound6));
-	if (sh->bound4 == NULL || sh->bound6 == NULL)
+	sh->relays = relayset_new(conf->relay_port_min, conf->relay_port_max);
+	if (sh->relays == NULL)
 		goto fail;
 	for (int i = 0; i < 2; i++)
 		if (portpool_new(&sh->ports[i], conf->relay_port_min,
@@ -106,8 +100,7 @@ turn_shared_free(struct turn_shared *sh)
 	for (int i = 0; i < 2; i++) {
 		portpool_free(sh->ports[i]);
 	}
-	free(sh->bound4);
-	free(sh->bound6);
+	relayset_free(sh->relays);
 	rl_free(sh->rl);
 	pthread_mutex_destroy(&sh->mu);
 	free(sh);
@@ -262,60 +255,23 @@ turn_sh_tick(struct turn_shared *sh, uint64_t now_ms)
 
 /* ---- bound relayed addresses: relay-to-relay across workers ---- */
 
-/* The IP slot for a's port, and a's IP (its size in *len); NULL when a
- * is no relay port. */
-static void *
-bound_slot(struct turn_shared *sh, const struct sockaddr *a, const void **ip,
-	   size_t *len)
-{
-	uint16_t port = addr_port(a);
-
-	if (port < sh->lo || port > sh->hi)
-		return NULL;
-	if (a->sa_family == AF_INET) {
-		*ip = &((const struct sockaddr_in *)a)->sin_addr;
-		*len = sizeof(struct in_addr);
-		return &sh->bound4[port - sh->lo];
-	}
-	if (a->sa_family == AF_INET6) {
-		*ip = &((const struct sockaddr_in6 *)a)->sin6_addr;
-		*len = sizeof(struct in6_addr);
-		return &sh->bound6[port - sh->lo];
-	}
-	return NULL;
-}
-
 void
 turn_sh_bound_set(struct turn_shared *sh, const struct sockaddr *a, bool on)
 {
-	const void *ip;
-	void *slot;
-	size_t len;
-
-	pthread_mutex_lock(&sh->mu);
-	if ((slot = bound_slot(sh, a, &ip, &len)) != NULL) {
-		if (on)
-			memcpy(slot, ip, len);
-		else
-			memset(slot, 0, len);
-	}
-	pthread_mutex_unlock(&sh->mu);
+	relayset_set(sh->relays, a, on);
 }
 
 bool
 turn_sh_bound(struct turn_shared *sh, const struct sockaddr *a)
 {
-	static const uint8_t zero[16];
-	const void *ip;
-	void *slot;
-	size_t len;
-	bool yes = false;
+	return relayset_has(sh->relays, a);
+}
 
-	pthread_mutex_lock(&sh->mu);
-	if ((slot = bound_slot(sh, a, &ip, &len)) != NULL)
-		yes = memcmp(slot, ip, len) == 0 && memcmp(ip, zero, len) != 0;
-	pthread_mutex_unlock(&sh->mu);
-	return yes;
+bool
+turn_sh_bound_at(struct turn_shared *sh, int family, uint16_t port,
+		 sockaddr_u *out)
+{
+	return relayset_at(sh->relays, family, port, out);
 }
 
 uint64_t

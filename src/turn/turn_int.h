@@ -111,8 +111,11 @@ uint64_t turn_sh_token_make(struct turn_shared *sh, int family, uint16_t port,
 void turn_sh_tick(struct turn_shared *sh, uint64_t now_ms);
 void turn_sh_bound_set(struct turn_shared *sh, const struct sockaddr *a,
 		       bool on);
-/* Whether a is a relayed address bound by any worker. */
+/* Whether a is a relayed address bound by any worker (no lock). */
 bool turn_sh_bound(struct turn_shared *sh, const struct sockaddr *a);
+/* The relayed address bound on port by any worker (no lock). */
+bool turn_sh_bound_at(struct turn_shared *sh, int family, uint16_t port,
+		      sockaddr_u *out);
 uint64_t turn_sh_next_id(struct turn_shared *sh);
 bool turn_sh_rl_take(struct turn_shared *sh, enum rl_kind k,
 		     const struct sockaddr *src, uint64_t now_ms);

@@ -5,7 +5,8 @@
 # relay-to-relay under the default policy (the exemption for another
 # worker's relayed address), quotas counted across workers, reservation
 # tokens redeemed on another worker, summed metrics, a reload reaching
-# every worker, a second server refused on the same UDP port, clean exit.
+# every worker, a second server refused on the same UDP port, clean exit;
+# then external-ip PUBLIC alone: relay-to-relay by the public addresses.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integ/lib.sh
 unset TURNPIKE_ADMIN_LISTEN
@@ -33,13 +34,15 @@ check "four UDP sockets share the listen port (SO_REUSEPORT)" \
 # Loopback is denied by the default policy; the relays are on 127.0.0.1:
 # only the relay-to-relay exemption lets these through, and with 20
 # clients over 4 workers most pairs are on different workers.
-out=$(timeout 60 turnutils_uclient -p "$PORT" -e 127.0.0.1 -u alice -w wonderland \
-	-m 20 -n 50 -z 5 -y 127.0.0.1 2>&1)
-if grep -qE 'Total lost packets 0 \(0\.0+%\)' <<<"$out"; then
-	ok "relay to relay (-y), 20 clients on 4 workers, default policy: 0% loss"
-else
-	not_ok "relay to relay across workers"; tail -8 <<<"$out" | sed 's/^/#   /'
-fi
+# relay_to_relay DESC: turnutils_uclient -y, 20 clients, 50 messages each.
+relay_to_relay() {
+	local out
+	out=$(timeout 60 turnutils_uclient -p "$PORT" -e 127.0.0.1 -u alice \
+		-w wonderland -m 20 -n 50 -z 5 -y 127.0.0.1 2>&1)
+	if grep -qE 'Total lost packets 0 \(0\.0+%\)' <<<"$out"; then ok "$1: 0% loss"
+	else not_ok "$1"; tail -8 <<<"$out" | sed 's/^/#   /'; fi
+}
+relay_to_relay "relay to relay (-y), 20 clients on 4 workers, default policy"
 tp() { "$PROBE" turn 127.0.0.1 "$PORT" "$@"; }
 
 # EVEN-PORT with R on one socket, RESERVATION-TOKEN from 2 others: the
@@ -107,4 +110,27 @@ fi
 check "server still running" kill -0 "$SERVER_PID"
 check "SIGTERM: the workers stop and it exits cleanly" stop_server
 check "no sanitizer report" bash -c "! grep -q 'Sanitizer' '$WORK/server.log'"
+
+# external-ip = PUBLIC alone: the clients learn relayed addresses on
+# 203.0.113.5 (TEST-NET-3, not this machine). Relay-to-relay sent to them
+# must go to the address each relay is bound on, on any worker, and come
+# back from the public one; never out towards a NAT to hairpin. The
+# relays are bound on the address the requests arrive on (127.0.0.1), not
+# the first listen address, as on a host listening on a wildcard.
+cat >"$WORK/ext.conf" <<CONF
+listen = ( "127.0.0.2:$PORT", "127.0.0.1:$PORT" );
+realm = "test.example";
+users = ( "alice:wonderland" );
+relay-ports = "$RELAY_PORTS";
+external-ip = "203.0.113.5";
+workers = 4;
+CONF
+if start_server -c "$WORK/ext.conf"; then
+	relay_to_relay "external-ip PUBLIC alone: relay to relay (-y) by public addresses, 20 clients on 4 workers"
+	check "external-ip server: SIGTERM, clean exit" stop_server
+	check "external-ip server: no sanitizer report" \
+		bash -c "! grep -q 'Sanitizer' '$WORK/server.log'"
+else
+	not_ok "external-ip server starts"
+fi
 finish

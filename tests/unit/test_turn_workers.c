@@ -80,6 +80,95 @@ test_relay_to_relay_across_cores(void **state)
 	other_down(&w);
 }
 
+/* external-ip = "203.0.113.5", or "203.0.113.5/127.0.0.1" (private). */
+static void
+external_ip(struct fx *f, bool with_private)
+{
+	struct conf_external_ip *x = &f->conf.external_ip[0];
+
+	assert_int_equal(addr_parse("203.0.113.5", 0, &x->public_ip), 0);
+	if (with_private)
+		assert_int_equal(addr_parse("127.0.0.1", 0, &x->private_ip), 0);
+	else
+		x->private_ip.ss_family = AF_UNSPEC;
+	f->conf.nexternal_ip = 1;
+}
+
+/* With external-ip the clients know each relay by its advertised
+ * address; the kernel by the bound one. Across cores a Send to an
+ * advertised relay leaves for the bound address, and what arrives from a
+ * bound relay address is mapped back to the advertised one (only for an
+ * address a relay is bound on); on one core it is delivered inside. */
+static void
+external_ip_relay_to_relay(struct fx *f, bool with_private)
+{
+	struct worker2 w = { 0 };
+	struct client a, a2, b;
+	struct sockaddr_storage ra, ra2, rb, bound, unbound, outside;
+	uint16_t port;
+
+	external_ip(f, with_private);
+	other_up(f, &w);
+	cli(&a, "192.0.2.10", 40000, "alice", "alice-pw");
+	cli(&a2, "192.0.2.10", 40001, "alice", "alice-pw");
+	cli(&b, "192.0.2.11", 40000, "bob", "bob-pw");
+	assert_int_equal(allocate(f, &a), 200);   /* on core 1 */
+	assert_int_equal(allocate(f, &a2), 200);  /* on core 1 */
+	ra = a.relay[0];
+	ra2 = a2.relay[0];
+	swap(f, &w);
+	assert_int_equal(allocate(f, &b), 200);   /* on core 2 */
+	rb = b.relay[0];
+	bound = ipp("203.0.113.5", addr_port(SA(&rb)));
+	assert_true(addr_eq(SA(&rb), SA(&bound)));      /* advertised */
+	/* b -> a: out through the kernel, to a's bound address. */
+	assert_int_equal(create_perm(f, &b, &ra, 1), 200);
+	assert_int_equal(send_ind(f, &b, &ra, "ping", 4), 0);
+	assert_int_equal(f->io.relay_sends, 1);
+	bound = ipp("127.0.0.1", addr_port(SA(&ra)));
+	assert_true(addr_eq(SA(&f->io.rs_peer), SA(&bound)));
+	swap(f, &w);
+	/* ... and back in on core 1 from b's bound address. */
+	assert_int_equal(create_perm(f, &a, &rb, 1), 200);
+	bound = ipp("127.0.0.1", addr_port(SA(&rb)));
+	assert_int_equal(from_peer(f, alloc_of(f, &a), &bound, "pong", 4), 1);
+	assert_data_ind(f, &a, &rb, "pong", 4);
+	/* a -> a2 on the same core: inside, seen from a's advertised one. */
+	assert_int_equal(create_perm(f, &a2, &ra, 1), 200);
+	assert_int_equal(create_perm(f, &a, &ra2, 1), 200);
+	assert_int_equal(send_ind(f, &a, &ra2, "in", 2), 1);
+	assert_int_equal(f->srv.stats.relay_internal, 1);
+	assert_data_ind(f, &a2, &ra, "in", 2);
+	/* In the range but no relay bound there; outside the range. */
+	for (port = PORT_MIN; port == addr_port(SA(&ra)) ||
+	     port == addr_port(SA(&ra2)) || port == addr_port(SA(&rb)); port++)
+		;
+	unbound = ipp("127.0.0.1", port);
+	outside = ipp("127.0.0.1", PORT_MAX + 1);
+	assert_int_equal(from_peer(f, alloc_of(f, &a), &unbound, "x", 1), 0);
+	assert_int_equal(from_peer(f, alloc_of(f, &a), &outside, "x", 1), 0);
+	assert_int_equal(f->srv.stats.no_perm_drops, 2);
+	/* b's allocation goes: its bound address is no longer mapped. */
+	swap(f, &w);
+	assert_int_equal(refresh(f, &b, 0), 200);
+	swap(f, &w);
+	assert_int_equal(from_peer(f, alloc_of(f, &a), &bound, "x", 1), 0);
+	assert_int_equal(f->srv.stats.no_perm_drops, 3);
+	other_down(&w);
+}
+
+static void
+test_external_ip_public_only(void **state)
+{
+	external_ip_relay_to_relay(*state, false);
+}
+
+static void
+test_external_ip_public_private(void **state)
+{
+	external_ip_relay_to_relay(*state, true);
+}
+
 /* user-quota and total-quota count every core's allocations. */
 static void
 test_quota_across_cores(void **state)
@@ -196,6 +285,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_relay_to_relay_across_cores),
+		T(test_external_ip_public_only),
+		T(test_external_ip_public_private),
 		T(test_quota_across_cores),
 		T(test_ports_shared),
 		T(test_token_across_cores),
