@@ -73,7 +73,8 @@ struct alloc {
 	bool denied_logged;               /* first policy denial logged */
 	uint64_t bw_ms[2];                /* token buckets: [0] out, [1] in */
 	uint64_t bw_tokens[2];
-	struct alloc *next_ft, *next_relay;   /* hash chains */
+	struct alloc *next_ft;                /* hash chains: 5-tuple, */
+	struct alloc *next_relay[ALLOC_MAX_RELAYS]; /* each relayed address */
 	struct alloc *prev, *next;            /* list of all, for sweeps */
 };
 

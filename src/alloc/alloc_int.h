@@ -7,8 +7,10 @@
 struct alloc_table {
 	struct alloc_limits lim;
 	struct alloc **by_ft;         /* hash of 5-tuples */
-	struct alloc **by_relay;      /* hash of relayed addresses */
-	size_t nbuckets;              /* power of two, same for both */
+	/* Hashes of relayed addresses: [i] holds relay[i] of every
+	 * allocation that has one ([1]: the second of a dual allocation). */
+	struct alloc **by_relay[ALLOC_MAX_RELAYS];
+	size_t nbuckets;              /* power of two, same for all */
 	size_t count;
 	struct alloc *all;            /* list head */
 };

@@ -1,6 +1,7 @@
 /**
- * @file table.c  The allocation table: two hashes (5-tuple, relayed
- * address) and a list of all for sweeps. Quotas are counted across
+ * @file table.c  The allocation table: hashes of 5-tuples and of relayed
+ * addresses (one per relay slot, so the second address of a dual
+ * allocation is found as fast as the first) and a list of all for sweeps. Quotas are counted across
  * workers, in src/turn/quota.c.
  */
 #include <errno.h>
@@ -33,15 +34,34 @@ ft_eq(const struct five_tuple *a, const struct five_tuple *b)
 	       sau_eq(&a->server, &b->server);
 }
 
+static void
+free_buckets(struct alloc_table *t)
+{
+	free(t->by_ft);
+	for (int i = 0; i < ALLOC_MAX_RELAYS; i++)
+		free(t->by_relay[i]);
+}
+
 static int
 alloc_buckets(struct alloc_table *t, size_t n)
 {
+	int err = 0;
+
 	t->by_ft = calloc(n, sizeof(*t->by_ft));
-	t->by_relay = calloc(n, sizeof(*t->by_relay));
+	for (int i = 0; i < ALLOC_MAX_RELAYS; i++)
+		if ((t->by_relay[i] = calloc(n, sizeof(**t->by_relay))) == NULL)
+			err = ENOMEM;
 	t->nbuckets = n;
-	if (t->by_ft == NULL || t->by_relay == NULL)
-		return ENOMEM;
-	return 0;
+	return t->by_ft == NULL ? ENOMEM : err;
+}
+
+static void
+link_relay(struct alloc_table *t, struct alloc *a, unsigned i)
+{
+	size_t b = relay_bucket(t, &a->relay[i]);
+
+	a->next_relay[i] = t->by_relay[i][b];
+	t->by_relay[i][b] = a;
 }
 
 static void
@@ -51,13 +71,8 @@ link_hashes(struct alloc_table *t, struct alloc *a)
 
 	a->next_ft = t->by_ft[b];
 	t->by_ft[b] = a;
-	if (a->nrelay > 0) {
-		/* Dual allocations are chained under their first address;
-		 * alloc_by_relay scans for the second (rare). */
-		b = relay_bucket(t, &a->relay[0]);
-		a->next_relay = t->by_relay[b];
-		t->by_relay[b] = a;
-	}
+	for (unsigned i = 0; i < a->nrelay; i++)
+		link_relay(t, a, i);
 }
 
 /* Double the buckets when the chains get long; keeps lookups O(1). */
@@ -69,12 +84,12 @@ maybe_grow(struct alloc_table *t)
 	if (t->count < 2 * t->nbuckets)
 		return;
 	if (alloc_buckets(&n, t->nbuckets * 2) != 0) {
-		free(n.by_ft); free(n.by_relay);
+		free_buckets(&n);
 		return;                 /* keep working with long chains */
 	}
 	for (struct alloc *a = t->all; a != NULL; a = a->next)
 		link_hashes(&n, a);
-	free(t->by_ft); free(t->by_relay);
+	free_buckets(t);
 	*t = n;
 }
 
@@ -107,8 +122,7 @@ alloc_table_free(struct alloc_table *t)
 		return;
 	while (t->all != NULL)
 		alloc_free(t, t->all);
-	free(t->by_ft);
-	free(t->by_relay);
+	free_buckets(t);
 	free(t);
 }
 
@@ -141,14 +155,11 @@ alloc_by_relay(const struct alloc_table *t, const struct sockaddr *addr)
 	struct alloc *a;
 
 	sau_set(&k, addr);
-	a = t->by_relay[relay_bucket(t, &k)];
-	for (; a != NULL; a = a->next_relay)
-		if (sau_eq(&a->relay[0], &k))
-			return a;
-	/* The second address of a dual allocation: rare, scan. */
-	for (a = t->all; a != NULL; a = a->next)
-		if (a->nrelay > 1 && sau_eq(&a->relay[1], &k))
-			return a;
+	for (unsigned i = 0; i < ALLOC_MAX_RELAYS; i++)
+		for (a = t->by_relay[i][relay_bucket(t, &k)]; a != NULL;
+		     a = a->next_relay[i])
+			if (sau_eq(&a->relay[i], &k))
+				return a;
 	return NULL;
 }
 
@@ -179,13 +190,19 @@ alloc_create(struct alloc_table *t, const struct five_tuple *ft,
 	return 0;
 }
 
-static void
-unlink_chain(struct alloc **head, struct alloc *a, bool relay)
+/* The link of chain which (-1: 5-tuples, i: relay[i]) in a. */
+static struct alloc **
+link_of(struct alloc *a, int which)
 {
-	for (struct alloc **pp = head; *pp != NULL;
-	     pp = relay ? &(*pp)->next_relay : &(*pp)->next_ft)
+	return which < 0 ? &a->next_ft : &a->next_relay[which];
+}
+
+static void
+unlink_chain(struct alloc **head, struct alloc *a, int which)
+{
+	for (struct alloc **pp = head; *pp != NULL; pp = link_of(*pp, which))
 		if (*pp == a) {
-			*pp = relay ? a->next_relay : a->next_ft;
+			*pp = *link_of(a, which);
 			return;
 		}
 }
@@ -194,27 +211,21 @@ int
 alloc_add_relay(struct alloc_table *t, struct alloc *a,
 		const struct sockaddr *relay, void *handle)
 {
-	size_t b;
-
 	if (a->nrelay >= ALLOC_MAX_RELAYS)
 		return ENOSPC;
 	sau_set(&a->relay[a->nrelay], relay);
 	a->relay_handle[a->nrelay] = handle;
-	if (a->nrelay++ == 0) {
-		b = relay_bucket(t, &a->relay[0]);
-		a->next_relay = t->by_relay[b];
-		t->by_relay[b] = a;
-	}
+	link_relay(t, a, a->nrelay++);
 	return 0;
 }
 
 void
 alloc_free(struct alloc_table *t, struct alloc *a)
 {
-	unlink_chain(&t->by_ft[ft_bucket(t, &a->ft)], a, false);
-	if (a->nrelay > 0)
-		unlink_chain(&t->by_relay[relay_bucket(t, &a->relay[0])], a,
-			     true);
+	unlink_chain(&t->by_ft[ft_bucket(t, &a->ft)], a, -1);
+	for (unsigned i = 0; i < a->nrelay; i++)
+		unlink_chain(&t->by_relay[i][relay_bucket(t, &a->relay[i])],
+			     a, (int)i);
 	if (a->prev != NULL)
 		a->prev->next = a->next;
 	else

@@ -153,6 +153,45 @@ test_find_by_relay(void **state)
 	alloc_table_free(t);
 }
 
+/* Dual allocations through several doublings of the buckets: both
+ * relayed addresses of every one are found by hash (the second as the
+ * first), and forgotten when it goes. */
+static void
+test_by_relay_dual_growth(void **state)
+{
+	enum { N = 2000 };
+	struct alloc_table *t = table(8, 8);
+	static struct alloc *a[N];
+	static int h[N];
+	char v6[64];
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		struct sockaddr_storage r4 = ipp("192.0.2.1", (uint16_t)(10000 + i));
+		struct sockaddr_storage r6;
+
+		snprintf(v6, sizeof(v6), "2001:db8::%x", i + 1);
+		r6 = ipp(v6, (uint16_t)(10000 + i));
+		a[i] = mk(t, "198.51.100.7", (uint16_t)(20000 + i), "alice", 600, T0);
+		assert_int_equal(alloc_add_relay(t, a[i], SA(&r4), &h[i]), 0);
+		assert_int_equal(alloc_add_relay(t, a[i], SA(&r6), &h[i]), 0);
+	}
+	for (int i = 0; i < N; i += 2)
+		alloc_free(t, a[i]);
+	for (int i = 0; i < N; i++) {
+		struct sockaddr_storage r4 = ipp("192.0.2.1", (uint16_t)(10000 + i));
+		struct sockaddr_storage r6;
+		struct alloc *want = i % 2 ? a[i] : NULL;
+
+		snprintf(v6, sizeof(v6), "2001:db8::%x", i + 1);
+		r6 = ipp(v6, (uint16_t)(10000 + i));
+		assert_ptr_equal(alloc_by_relay(t, SA(&r4)), want);
+		assert_ptr_equal(alloc_by_relay(t, SA(&r6)), want);
+	}
+	assert_int_equal(alloc_count(t), N / 2);
+	alloc_table_free(t);
+}
+
 struct expired {
 	unsigned n;
 	struct alloc *last;
@@ -615,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_create_find),
 		cmocka_unit_test(test_eexist_duplicate),
 		cmocka_unit_test(test_find_by_relay),
+		cmocka_unit_test(test_by_relay_dual_growth),
 		cmocka_unit_test(test_expire_exactly_on_time),
 		cmocka_unit_test(test_refresh),
 		cmocka_unit_test(test_perm_per_ip),
