@@ -6,18 +6,23 @@
  * datagrams, each handed to the caller's function; max_calls of them per
  * wakeup at most, so one busy socket cannot starve the others. While a
  * batch runs, udp_send and relay_send queue what they are asked to send
- * (net_txq_add); when the batch ends, every queue with something in it
- * leaves by sendmmsg, in the order it was queued. A queue also leaves
- * when it is full, and the relay queue when the next datagram is for
- * another relay socket or its relay closes.
+ * (net_txq_add). When the batch ends, what waits is kept for the end of
+ * the event loop's pass (the flush event, made active behind the events
+ * already active): the ChannelData that many relay sockets produce for
+ * one listener then leave it in one sendmmsg, each queue in the order it
+ * was queued. A queue also leaves when it is full, the relay queue when
+ * the next datagram is for another relay socket or its relay closes.
  *
  * Memory: the datagrams read stay where recvmmsg put them until the
  * queues are flushed, so a message built in place inside one of them (the
  * ChannelData or Data indication around a peer datagram, the payload of
- * a client's ChannelData) is queued by pointer. Anything else (a reply
- * the core built on its stack, a relay-to-relay datagram) is copied into
- * the queue's arena. No malloc per packet; the scratch and queues belong
- * to the struct worker (one per worker thread, never process-global).
+ * a client's ChannelData) is queued by pointer, and copied into the
+ * queue's arena only if it is still waiting when the batch ends. Anything
+ * else (a reply the core built on its stack, a relay-to-relay datagram)
+ * is copied into the arena at once. No malloc per packet; the scratch and
+ * queues belong to the struct worker (one per worker thread, never
+ * process-global). Without an event base (unit tests of the queues
+ * alone), the queues leave when each batch ends.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -63,6 +68,8 @@ struct net_txq {
 struct net_batch {
 	unsigned refs;                    /* listeners and relay sockets */
 	bool open;                        /* a read batch is being handled */
+	bool armed;                       /* flush_ev is active */
+	struct event *flush_ev;           /* the queues leave: end of pass */
 	TAILQ_HEAD(, net_txq) pending;    /* queues holding messages */
 	struct net_txq *relay;            /* client → peer, one relay at a time */
 	struct mmsghdr mm[NET_BATCH];
@@ -85,6 +92,18 @@ big_slot(const struct net_batch *b, unsigned i)
 	       TURN_PEER_HEADROOM;
 }
 
+static void flush_all(struct net_batch *b);
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_batch *b = arg;
+
+	(void)fd; (void)what;
+	b->armed = false;
+	flush_all(b);
+}
+
 int
 net_batch_ref(struct worker *w)
 {
@@ -98,6 +117,11 @@ net_batch_ref(struct worker *w)
 	if (b == NULL)
 		return ENOMEM;
 	TAILQ_INIT(&b->pending);
+	if (w->base != NULL &&
+	    (b->flush_ev = event_new(w->base, -1, 0, flush_cb, b)) == NULL) {
+		free(b);
+		return ENOMEM;
+	}
 	/* Virtual: only the pages datagrams land in become resident. */
 	b->rx = malloc(RX_BYTES);
 	w->batch = b;
@@ -123,6 +147,9 @@ net_batch_unref(struct worker *w)
 	if (b == NULL || --b->refs > 0)
 		return;
 	net_txq_free(b->relay);
+	flush_all(b);
+	if (b->flush_ev != NULL)
+		event_free(b->flush_ev);
 	free(b->rx);
 	free(b);
 	w->batch = NULL;
@@ -176,6 +203,55 @@ rx_data(const struct net_batch *b, unsigned i, size_t len)
 	return big_slot(b, i);
 }
 
+static bool in_rx(const struct net_batch *b, const uint8_t *p, size_t len);
+
+/* What q holds inside the datagrams read moves into its arena; false
+ * (nothing moved) when the arena has no room for it all. */
+static bool
+txq_retain(struct net_txq *q)
+{
+	size_t need = 0;
+
+	for (unsigned i = 0; i < q->n; i++)
+		if (in_rx(q->b, q->iov[i].iov_base, q->iov[i].iov_len))
+			need += q->iov[i].iov_len;
+	if (q->used + need > ARENA)
+		return false;
+	for (unsigned i = 0; i < q->n; i++) {
+		struct iovec *v = &q->iov[i];
+
+		if (!in_rx(q->b, v->iov_base, v->iov_len))
+			continue;
+		memcpy(q->arena + q->used, v->iov_base, v->iov_len);
+		v->iov_base = q->arena + q->used;
+		q->used += v->iov_len;
+	}
+	return true;
+}
+
+/* A read batch ended: the next recvmmsg overwrites the datagrams read,
+ * so what waits is copied out of them (or leaves now), and the rest
+ * leaves at the end of this pass of the event loop. */
+static void
+batch_end(struct net_batch *b)
+{
+	struct net_txq *q, *next;
+
+	if (b->flush_ev == NULL) {
+		flush_all(b);
+		return;
+	}
+	for (q = TAILQ_FIRST(&b->pending); q != NULL; q = next) {
+		next = TAILQ_NEXT(q, link);
+		if (!txq_retain(q))
+			net_txq_flush(q);
+	}
+	if (!TAILQ_EMPTY(&b->pending) && !b->armed) {
+		b->armed = true;
+		event_active(b->flush_ev, EV_TIMEOUT, 0);
+	}
+}
+
 /* Callbacks do not nest (one event loop per server), so one scratch
  * serves every socket of the server. */
 void
@@ -204,7 +280,7 @@ net_batch_read(struct worker *w, int fd, unsigned max_calls, bool ctl,
 			fn(arg, &d, now_ms, wall_s);
 		}
 		b->open = false;
-		flush_all(b);
+		batch_end(b);
 	}
 }
 

@@ -71,13 +71,35 @@ setup(void **state)
 	return 0;
 }
 
+/* The same with an event base: the queues leave at the end of the
+ * loop's pass, not when each read batch ends. */
+static int
+setup_base(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->srv = calloc(1, sizeof(*f->srv));
+	f->srv->base = event_base_new();
+	assert_non_null(f->srv->base);
+	assert_int_equal(net_batch_ref(f->srv), 0);
+	f->a = udp_sock("127.0.0.1", &f->aa);
+	f->b = udp_sock("127.0.0.1", &f->ba);
+	f->q = net_txq_new(f->srv, f->a, on_err, f);
+	assert_non_null(f->q);
+	*state = f;
+	return 0;
+}
+
 static int
 teardown(void **state)
 {
 	struct fx *f = *state;
+	struct event_base *base = f->srv->base;
 
 	net_txq_free(f->q);
 	net_batch_unref(f->srv);
+	if (base != NULL)
+		event_base_free(base);
 	assert_null(f->srv->batch);
 	close(f->a);
 	close(f->b);
@@ -177,6 +199,48 @@ test_burst_in_order(void **state)
 		assert_memory_equal(buf, "copy", 4);
 		memcpy(&seq, buf + 4, 4);
 		assert_int_equal(seq, i);
+	}
+	assert_int_equal(recv(f->b, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	assert_int_equal(f->errors, 0);
+}
+
+/* Two reads (the second overwrites the datagrams of the first) before
+ * the loop's pass ends: nothing has left yet; then everything leaves, in
+ * order and intact (what pointed into the first batch was copied out). */
+static void
+test_deferred_to_end_of_pass(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t buf[65536];
+	struct sockaddr_in from;
+
+	/* 2 x 8 echoes and 6 copies: 22 messages, the queue holds 32. */
+	for (uint32_t i = 0; i < 8; i++)
+		send_seq(f->b, &f->aa, i, burst_len(i));
+	net_batch_read(f->srv, f->a, 1, false, echo, f);
+	assert_int_equal(f->seen, 8);
+	for (uint32_t i = 8; i < 16; i++)
+		send_seq(f->b, &f->aa, i, burst_len(i));
+	net_batch_read(f->srv, f->a, 1, false, echo, f);
+	assert_int_equal(f->seen, 16);
+	assert_int_equal(recv(f->b, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	assert_int_equal(event_base_loop(f->srv->base,
+					 EVLOOP_ONCE | EVLOOP_NONBLOCK), 0);
+	for (uint32_t i = 0; i < 16; i++) {
+		uint32_t seq;
+		ssize_t n = recv_one(f->b, buf, sizeof(buf), &from);
+
+		assert_int_equal(n, 4 + burst_len(i));
+		assert_memory_equal(buf, "ECHO", 4);
+		memcpy(&seq, buf + 4, 4);
+		assert_int_equal(seq, i);
+		assert_int_equal(buf[n - 1], i & 0xFF);
+		if (i % 3 == 0) {
+			n = recv_one(f->b, buf, sizeof(buf), &from);
+			assert_int_equal(n, 8);
+			memcpy(&seq, buf + 4, 4);
+			assert_int_equal(seq, i);
+		}
 	}
 	assert_int_equal(recv(f->b, buf, sizeof(buf), MSG_DONTWAIT), -1);
 	assert_int_equal(f->errors, 0);
@@ -327,6 +391,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_deferred_to_end_of_pass,
+						setup_base, teardown),
 		cmocka_unit_test_setup_teardown(test_burst_in_order, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_counted_skipped,
