@@ -19,6 +19,9 @@
  *       RATE. A relayed packet is one datagram delivered end to end
  *       (the server handled it twice: client->peer and peer->client).
  *       -P reads the server's utime+stime around every step.
+ *       -x: each session is one allocation and a plain UDP peer in the
+ *       generator (A -> server -> relay A -> peer, and back): a relayed
+ *       packet then crosses the server once, as a real peer's does.
  *   loadgen latency -s ... [-n SESSIONS] [-r RATE] [-d SECS]
  *       A sends timestamped packets at RATE/s in all; B echoes them back
  *       through the relay; RTT percentiles, first for a direct loopback
@@ -81,6 +84,7 @@ struct opts {
 	int pid;
 	int hold_wait;
 	bool quiet;
+	bool ext_peer;           /* -x: the odd end of a session is a peer */
 };
 static struct opts O = {
 	.threads = 2, .conc = 16, .sessions = 100, .hold_n = 1000,
@@ -105,7 +109,8 @@ struct client {
 	struct worker *w;
 	bool sender;             /* originates traffic */
 	bool echo;               /* latency: sends back what arrives */
-	int hdr;                 /* 4: ChannelData; 0: direct (no server) */
+	int hdr;                 /* 4: ChannelData; 0: no server (direct, -x peer) */
+	bool plain;              /* speaks no STUN: direct, or a -x peer */
 	uint64_t tx, rx, lost, seen_rx, progress_ns;
 };
 
@@ -609,8 +614,8 @@ drain_socket(struct worker *w, struct client *c)
 		for (int i = 0; i < n; i++) {
 			uint8_t *b = w->rxbuf[i];
 			size_t len = mm[i].msg_len;
-			if (w->direct || (len >= 4 && b[0] >= 0x40 &&
-					  b[0] <= 0x7F))
+			if (c->plain || (len >= 4 && b[0] >= 0x40 &&
+					 b[0] <= 0x7F))
 				on_data(w, c, b, len, now, echo, &necho);
 			else
 				on_stun(c, b, len, now);
@@ -726,7 +731,8 @@ static bool
 all_allocated(const struct worker *w)
 {
 	for (int i = 0; i < w->ncl; i++)
-		if (w->cl[i].st != C_ALLOCATED && w->cl[i].st != C_FAILED)
+		if (w->cl[i].st != C_ALLOCATED && w->cl[i].st != C_FAILED &&
+		    w->cl[i].st != C_READY)
 			return false;
 	return true;
 }
@@ -750,8 +756,24 @@ all_done(const struct worker *w)
 	return true;
 }
 
+/* -x: connect each peer socket to its allocation's relayed address. */
+static void
+peers_connect(struct worker *w)
+{
+	for (int i = 1; i < w->ncl; i += 2) {
+		struct client *c = &w->cl[i];
+		if (c->st != C_READY)
+			continue;
+		if (c->peer->st != C_READY ||
+		    connect(c->fd, (struct sockaddr *)&c->peer->relayed,
+			    sizeof(struct sockaddr_in)) != 0)
+			fail(c, 4);
+	}
+}
+
 /* Sessions are pairs cl[2i], cl[2i+1]. Direct: plain sockets connected
- * to each other; otherwise two allocations, permissions and channels. */
+ * to each other; -x: an allocation and a plain peer socket; otherwise
+ * two allocations, permissions and channels. */
 static void
 sessions_setup(struct worker *w)
 {
@@ -760,15 +782,17 @@ sessions_setup(struct worker *w)
 
 	for (int i = 0; i < w->ncl; i++) {
 		struct client *c = &w->cl[i];
+		bool plain = w->direct || (O.ext_peer && (i & 1));
 		c->peer = &w->cl[i ^ 1];
-		c->hdr = w->direct ? 0 : 4;
+		c->hdr = plain ? 0 : 4;
+		c->plain = plain;
 		c->sender = O.mode == M_RELAY || (i & 1) == 0;
 		c->echo = O.mode == M_LATENCY && (i & 1) == 1;
-		if (client_open(w, c, w->direct ? NULL : &O.srv, bufs) != 0) {
+		if (client_open(w, c, plain ? NULL : &O.srv, bufs) != 0) {
 			fail(c, 3);
 			continue;
 		}
-		if (w->direct) {
+		if (plain) {
 			socklen_t sl = sizeof(c->relayed);
 			getsockname(c->fd, (struct sockaddr *)&c->relayed, &sl);
 			c->st = C_READY;
@@ -795,6 +819,8 @@ sessions_setup(struct worker *w)
 				start(c, C_PERM, now);
 		}
 		pump(w, now + 10 * NS, all_ready);
+		if (O.ext_peer)
+			peers_connect(w);
 	}
 	for (int i = 0; i < w->ncl; i += 2)
 		if (w->cl[i].st == C_READY && w->cl[i + 1].st == C_READY) {
@@ -1136,7 +1162,8 @@ sessions_begin(bool direct)
 		for (int i = 0; i < W[t].ncl; i += 2)
 			ready += W[t].cl[i].st == C_READY &&
 				 W[t].cl[i + 1].st == C_READY;
-	printf("sessions %s want=%d ready=%d", direct ? "direct" : "relay",
+	printf("sessions %s want=%d ready=%d",
+	       direct ? "direct" : O.ext_peer ? "peer" : "relay",
 	       want, ready);
 	print_errs();
 	fflush(stdout);
@@ -1280,7 +1307,7 @@ usage(void)
 		"-u USER -p PASS|rest:SECRET\n"
 		"  [-T threads] [-c concurrency] [-n sessions|allocations]\n"
 		"  [-d seconds] [-l payload] [-W window] [-k steps] [-r rate]\n"
-		"  [-D drain_s] [-P server_pid] [-w hold_wait_s]\n");
+		"  [-D drain_s] [-P server_pid] [-w hold_wait_s] [-x]\n");
 	exit(2);
 }
 
@@ -1306,7 +1333,7 @@ main(int argc, char **argv)
 	else
 		usage();
 	optind = 2;
-	while ((opt = getopt(argc, argv, "s:u:p:T:c:n:d:l:W:k:r:D:P:w:q"))
+	while ((opt = getopt(argc, argv, "s:u:p:T:c:n:d:l:W:k:r:D:P:w:qx"))
 	       != -1) {
 		switch (opt) {
 		case 's':
@@ -1329,6 +1356,7 @@ main(int argc, char **argv)
 		case 'P': O.pid = atoi(optarg); break;
 		case 'w': O.hold_wait = atoi(optarg); break;
 		case 'q': O.quiet = true; break;
+		case 'x': O.ext_peer = true; break;
 		default: usage();
 		}
 	}
