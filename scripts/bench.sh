@@ -17,6 +17,9 @@
 #   BENCH_GEN_THREADS=N    load generator threads (default 2)
 #   BENCH_WORKERS=N        turnpike's workers (default: the best of 1 and
 #                          one per CPU, by the same probe as coturn's threads)
+#   BENCH_PIN=1            the servers on CPUs 1.., the generator on CPU 0
+#                          (taskset): each server gets whole cores of its
+#                          own instead of competing with the generator
 #   TURNPIKE, LOADGEN, PROBE, COTURN: the binaries
 #
 # Writes only under a mktemp directory (removed at exit) and BENCH_OUT.
@@ -29,6 +32,13 @@ COTURN=${COTURN:-$(command -v turnserver || true)}
 QUICK=${BENCH_QUICK:-}
 OUT=${BENCH_OUT:-}
 GEN_T=${BENCH_GEN_THREADS:-2}
+NCPU=$(nproc)
+SRV_PIN=(); GEN_PIN=(); SRV_CPUS=$NCPU
+if [ "${BENCH_PIN:-0}" = 1 ] && [ "$NCPU" -gt 1 ]; then
+	SRV_CPUS=$((NCPU - 1))
+	SRV_CPULIST=$([ "$NCPU" -eq 2 ] && echo 1 || echo "1-$SRV_CPUS")
+	SRV_PIN=(taskset -c "$SRV_CPULIST"); GEN_PIN=(taskset -c 0)
+fi
 
 USER_NAME=bench
 USER_PASS=bench-$RANDOM$RANDOM
@@ -54,7 +64,7 @@ else
 	CPU_RATE=40000; CPU_SECS=2
 	HOLD_A=1000; HOLD_B=10000
 	CT_CANDIDATES=${BENCH_COTURN_THREADS:-0 2 4}
-	TP_CANDIDATES=${BENCH_WORKERS:-$( [ "$(nproc)" -gt 1 ] && echo "1 $(nproc)" || echo 1)}
+	TP_CANDIDATES=${BENCH_WORKERS:-$( [ "$SRV_CPUS" -gt 1 ] && echo "1 $SRV_CPUS" || echo 1)}
 	RANGE=16000
 fi
 
@@ -141,11 +151,11 @@ start_server() {
 	if [ "$which" = tp ]; then
 		th=${2:-$TP_WORKERS}
 		sed -i "s/^workers = .*/workers = $th;/" "$WORK/turnpike.conf"
-		"$TURNPIKE" -c "$WORK/turnpike.conf" >>"$WORK/turnpike.log" 2>&1 &
+		"${SRV_PIN[@]}" "$TURNPIKE" -c "$WORK/turnpike.conf" >>"$WORK/turnpike.log" 2>&1 &
 	else
 		th=${2:-$CT_THREADS}
 		rm -rf "$WORK/coturn"; mkdir -p "$WORK/coturn"
-		"$COTURN" -n --listening-ip 127.0.0.1 --listening-port "$PORT" \
+		"${SRV_PIN[@]}" "$COTURN" -n --listening-ip 127.0.0.1 --listening-port "$PORT" \
 			--relay-ip 127.0.0.1 --min-port "$RELAY_LO" --max-port "$RELAY_HI" \
 			--lt-cred-mech --user "$USER_NAME:$USER_PASS" --realm "$REALM" \
 			--no-tls --no-dtls --no-cli --no-tcp-relay \
@@ -174,7 +184,7 @@ stop_server() {
 
 lg() { # tag, loadgen args... : run it, keep its lines in RAW, print them
 	local tag=$1; shift
-	timeout 120 "$LOADGEN" "$@" -s "$SRV" -u "$USER_NAME" -p "$USER_PASS" \
+	"${GEN_PIN[@]}" timeout 120 "$LOADGEN" "$@" -s "$SRV" -u "$USER_NAME" -p "$USER_PASS" \
 		-T "$GEN_T" >"$WORK/lg.out" 2>&1
 	sed "s/^/$tag: /" "$WORK/lg.out" >>"$RAW"
 	cat "$WORK/lg.out"
@@ -245,6 +255,8 @@ block() {
 	o=$(lg "$s cpu" relay -n "$SESS" -l 64 -r "$CPU_RATE" -d "$CPU_SECS" -P "$SRV_PID")
 	rec "$s" cpufixed "$(key cpu_s_per_mpkt <<<"$o")"
 	rec "$s" cpuloss "$(key loss <<<"$o")"
+	o=$(lg "$s cpupeer" relay -x -n "$SESS" -l 64 -r "$CPU_RATE" -d "$CPU_SECS" -P "$SRV_PID")
+	rec "$s" cpupeer "$(key cpu_s_per_mpkt <<<"$o")"
 	stop_server
 }
 
@@ -253,7 +265,7 @@ block() {
 hold_start() {
 	local n=$1 fifo=$WORK/hold$2 out=$WORK/hold$2.out i
 	rm -f "$fifo"; mkfifo "$fifo"
-	timeout 300 "$LOADGEN" hold -s "$SRV" -u "$USER_NAME" -p "$USER_PASS" \
+	"${GEN_PIN[@]}" timeout 300 "$LOADGEN" hold -s "$SRV" -u "$USER_NAME" -p "$USER_PASS" \
 		-T "$GEN_T" -n "$n" -c 64 <"$fifo" >"$out" 2>&1 &
 	HOLD_PIDS="$HOLD_PIDS $!"
 	eval "exec $2>\"$fifo\""
@@ -372,7 +384,7 @@ note_hold() {
 
 {
 	echo "turnpike $(git describe --always --dirty 2>/dev/null || echo '?') vs coturn $(dpkg-query -W -f '${Version}' coturn 2>/dev/null || echo '?')" \
-		"(--relay-threads $CT_THREADS); turnpike workers $TP_WORKERS; $(nproc) cores; loadgen $GEN_T threads;" \
+		"(--relay-threads $CT_THREADS); turnpike workers $TP_WORKERS; $NCPU cores${SRV_PIN[*]:+ (pinned: servers on CPU $SRV_CPULIST, loadgen on CPU 0)}; loadgen $GEN_T threads;" \
 		"${REPS} blocks per server (A B A B), medians${QUICK:+; QUICK smoke run: numbers mean nothing}"
 	[ -n "$CT_TUNE" ] && echo "coturn relay-threads tried (64 B flat out, pkt/s):$CT_TUNE"
 	[ -n "$TP_TUNE" ] && echo "turnpike workers tried (64 B flat out, pkt/s):$TP_TUNE"
@@ -397,6 +409,7 @@ note_hold() {
 	row "Server CPU s per 1M relayed pkts, 64 B at $CPU_RATE pkt/s" cpufixed "%.2f" lower
 	row "Server CPU s per 1M relayed pkts, 64 B flat out" cpuflat "%.2f" lower
 	row "  (loss in the fixed-rate CPU run)" cpuloss "%.4f" info
+	row "Server CPU s per 1M pkts to a UDP peer, 64 B at $CPU_RATE/s" cpupeer "%.2f" lower
 	note_hold
 	for s in $SERVERS; do
 		awk -v s="$s" '$1 == s { t[$2] += $3 } END {

@@ -21,7 +21,7 @@ check "the table names both servers and the workers tried" bash -c \
 	"grep -q '^turnpike .* vs coturn ' '$WORK/out.txt' &&
 	 grep -q '^turnpike workers tried (64 B flat out, pkt/s): 1: [0-9]* 2: [0-9]*' '$WORK/out.txt'"
 rows=$(grep -cE '^\| [A-Z].*\| +[0-9.]+ \| +[0-9.]+ \| +[0-9.]+ \| (higher|lower) +\|$' "$WORK/out.txt")
-check "every metric row has both figures and a ratio (14 rows: $rows)" test "$rows" -eq 14
+check "every metric row has both figures and a ratio (15 rows: $rows)" test "$rows" -eq 15
 check "BENCH_OUT keeps the table and the raw loadgen lines" bash -c \
 	"grep -q '^| Metric' '$WORK/bench.txt' && grep -q 'relay' '$WORK/bench.txt'"
 check "no turnpike or coturn process of the bench is left" bash -c \
