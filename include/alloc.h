@@ -64,6 +64,8 @@ struct alloc {
 	uint8_t tid[12];                  /* of the Allocate, for retransmits */
 	bool dont_fragment;
 	bool tcp;                         /* RFC 6062 TCP relay */
+	bool relay_only;                  /* scoped credential: peers are
+					     relayed addresses only */
 	uint64_t id;                      /* session id in logs (turn core) */
 	struct perm *perms;
 	unsigned nperms, capperms;

@@ -36,6 +36,9 @@ struct auth_result {
 	char user[AUTH_USER_MAX];/* the authenticated name (USERNAME, or the
 				  * user found by USERHASH) */
 	bool rest;               /* authenticated by a TURN REST secret */
+	bool relay_only;         /* a scoped REST name ("EXPIRY:relay:ID"):
+				  * may relay to this server's allocations
+				  * only (docs/security.md) */
 	bool sha256;             /* the request used MESSAGE-INTEGRITY-SHA256:
 				  * answer with it too */
 	struct auth_key key;     /* for the response's integrity */
@@ -90,6 +93,13 @@ int auth_nonce_check(const struct auth *a, const struct sockaddr *client,
 /** Long-term key of user:realm:password with alg. 0 or EINVAL. */
 int auth_ltc_key(enum auth_alg alg, const char *user, const char *realm,
 		 const char *pass, struct auth_key *out);
+/** A TURN REST username: "EXPIRY:ID", or "EXPIRY:relay:ID" when
+ *  relay_only (the scope is in the name, so the HMAC covers it).
+ *  @return its length, 0 if it does not fit. */
+size_t auth_rest_username(char *out, size_t cap, int64_t expiry,
+			  bool relay_only, const char *id);
+/** Whether a REST username carries the relay-only scope. */
+bool auth_rest_relay_only(const char *user);
 /** TURN REST password: base64(HMAC-SHA1(secret, username)) into out
  *  (≥ 29 bytes). @return its length. */
 size_t auth_rest_password(const char *secret, const char *username,

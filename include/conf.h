@@ -40,6 +40,14 @@ struct conf_external_ip {
 	struct sockaddr_storage private_ip; /* AF_UNSPEC: applies to any */
 };
 
+/* anonymous-relay: the TURN credentials signaling hands to a join that
+ * carried no ticket (docs/security.md). */
+enum conf_anon {
+	CONF_ANON_RELAY = 0,    /* relay-to-relay only (scoped credential) */
+	CONF_ANON_ANY,          /* unscoped, like an app-minted one */
+	CONF_ANON_OFF,          /* no TURN credential: stun: only */
+};
+
 struct conf {
 	char *path;                       /* the file loaded, or NULL */
 
@@ -116,6 +124,8 @@ struct conf {
 					     external-ip, else listen, else
 					     the HTTP Host */
 	char *join_secret;                /* NULL: anyone may join (demo) */
+	enum conf_anon anonymous_relay;   /* credentials of ticketless joins:
+					     default CONF_ANON_RELAY */
 	unsigned room_capacity;           /* peers per room, default 6 */
 	unsigned max_rooms;               /* default 1000 */
 	unsigned max_sig_conns;           /* WebSocket connections, 1000 */

@@ -25,6 +25,8 @@ enum policy_verdict {
 	POLICY_DENY_LISTENER,   /* one of the server's own listening ports */
 	POLICY_DENY_CONFIG,     /* matched deny-peer */
 	POLICY_DENY_DEFAULT,    /* matched the built-in deny list */
+	POLICY_DENY_SCOPE,      /* not a relayed address, for a relay-only
+				 * (scoped) credential */
 };
 
 struct policy {

@@ -53,12 +53,19 @@ struct sig_port {
 	void (*random)(void *arg, uint8_t *buf, size_t len);
 };
 
+/* The TURN credential handed out: unscoped (the app vouched for the
+ * user: a join ticket, the api-key), relay-to-relay only (the zero
+ * value: the safe one), or none. */
+enum sig_cred { SIG_CRED_RELAY, SIG_CRED_FULL, SIG_CRED_NONE };
+
 /** The STUN/TURN servers announced in welcome and /api/ice-servers. */
 struct sig_ice {
 	uint16_t port;          /* STUN/TURN port (UDP and TCP); 0 = none */
 	uint16_t tls_port;      /* turns: port; 0 = none */
 	const char *secret;     /* TURN REST secret; NULL = stun: URLs only */
 	unsigned ttl;           /* seconds a credential lives */
+	enum sig_cred anon;     /* for a join without a ticket
+				 * (anonymous-relay) */
 };
 
 struct sig_limits {
@@ -116,11 +123,13 @@ uint64_t sig_nmessages(const struct sig *s, bool out);
 
 /**
  * The iceServers array for a session id: one entry with stun:, turn: (UDP,
- * TCP) and turns: URLs on host and, with a secret, a TURN REST credential
- * (username "EXPIRY:ID", EXPIRY = wall_s + ttl). NULL without memory.
+ * TCP) and turns: URLs on host and, with a secret and a cred other than
+ * SIG_CRED_NONE, a TURN REST credential (username "EXPIRY:ID", or
+ * "EXPIRY:relay:ID" for SIG_CRED_RELAY; EXPIRY = wall_s + ttl). NULL
+ * without memory.
  */
 json_t *sig_ice_servers(const struct sig_ice *ice, const char *host,
-			const char *id, int64_t wall_s);
+			const char *id, int64_t wall_s, enum sig_cred cred);
 
 /**
  * Check a join ticket "EXPIRY:HEX" where HEX is the lowercase hex

@@ -104,6 +104,35 @@ ensure_rest_secret(struct conf *c)
 	return 0;
 }
 
+/* One line at start: what a page that joins without a ticket gets. */
+static void
+log_cred_mode(const struct conf *c)
+{
+	static const char *const anon[] = {
+		[CONF_ANON_RELAY] = "anonymous-relay=relay: joins without a "
+			"ticket get TURN credentials that relay only between "
+			"allocations of this server (browsers in a room "
+			"connect; no relaying to other addresses)",
+		[CONF_ANON_ANY] = "anonymous-relay=any: joins without a ticket "
+			"get unscoped TURN credentials: whoever opens the page "
+			"may relay to any peer the peer policy allows",
+		[CONF_ANON_OFF] = "anonymous-relay=off: joins without a ticket "
+			"get no TURN credential (stun: only)",
+	};
+
+	if (c->nhttp_listen == 0)
+		return;
+	if (c->nsecrets == 0)
+		log_warn("signaling: no auth-secrets, so no TURN credentials "
+			 "in welcome (stun: only); add auth-secrets for "
+			 "relay candidates");
+	else if (c->join_secret != NULL)
+		log_info("signaling: joins need a ticket signed with "
+			 "join-secret; each gets an unscoped TURN credential");
+	else
+		log_info("signaling: %s", anon[c->anonymous_relay]);
+}
+
 static int
 run(struct conf *c, int argc, char **argv)
 {
@@ -119,8 +148,10 @@ run(struct conf *c, int argc, char **argv)
 	log_event(LOG_LVL_INFO, "start", "version", TURNPIKE_VERSION,
 		  "config", c->path, NULL);
 	err = ensure_rest_secret(c);
-	if (err == 0)
+	if (err == 0) {
+		log_cred_mode(c);
 		err = server_new(&srv, c);
+	}
 	if (err == 0) {
 		server_set_args(srv, argc, argv);
 		err = start_process(c);

@@ -318,5 +318,6 @@ auth_check(const struct auth *a, const struct stun_msg *m,
 	}
 	memcpy(r->user, id.name, sizeof(r->user));
 	r->rest = id.u == NULL;
+	r->relay_only = r->rest && auth_rest_relay_only(r->user);
 	r->sha256 = m->mi256 >= 0;
 }

@@ -1,7 +1,8 @@
 /**
  * @file rest.c  TURN REST API credentials (draft-uberti-behave-turn-rest-00).
  *
- *   username = "EXPIRY:NAME" or "EXPIRY"  (EXPIRY: Unix seconds, digits)
+ *   username = "EXPIRY:NAME" or "EXPIRY"  (EXPIRY: Unix seconds, digits);
+ *              "EXPIRY:relay:NAME" is scoped to relay-to-relay
  *   password = base64(HMAC-SHA1(secret, username))
  *   key      = MD5 or SHA-256 of "username:realm:password"
  *
@@ -10,6 +11,7 @@
  * wall clock passed in; nothing is remembered.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -39,6 +41,30 @@ auth_rest_password(const char *secret, const char *username, char *out,
 	n = EVP_EncodeBlock((uint8_t *)out, mac, (int)maclen);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return n == REST_PASS_LEN ? (size_t)n : 0;
+}
+
+#define SCOPE_RELAY "relay"
+
+size_t
+auth_rest_username(char *out, size_t cap, int64_t expiry, bool relay_only,
+		   const char *id)
+{
+	int n = snprintf(out, cap, "%lld:%s%s", (long long)expiry,
+			 relay_only ? SCOPE_RELAY ":" : "", id);
+
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* The field after the expiry is exactly "relay" (then ':' or the end).
+ * Anyone holding the secret can mint such a name: it only narrows. */
+bool
+auth_rest_relay_only(const char *user)
+{
+	const char *f = strchr(user, ':');
+	size_t n = strlen(SCOPE_RELAY);
+
+	return f != NULL && strncmp(f + 1, SCOPE_RELAY, n) == 0 &&
+	       (f[1 + n] == ':' || f[1 + n] == '\0');
 }
 
 /*

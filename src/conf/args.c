@@ -83,6 +83,8 @@ static const struct flag flags[] = {
 		"HTTP/WebSocket listener (repeat; \"off\" = none)"),
 	KEYFLAG("www-dir", "www-dir", FM_SET, "DIR",
 		"directory of the static files (the demo page)"),
+	KEYFLAG("anonymous-relay", "anonymous-relay", FM_SET, "MODE",
+		"ticketless signaling credentials: relay, any or off"),
 	KEYFLAG("public-host", "public-host", FM_SET, "HOST",
 		"host name or IP in the stun:/turn: URLs handed out"),
 	KEYFLAG("admin-listen", "admin-listen", FM_REPLACE, "ADDR:PORT",

@@ -107,6 +107,8 @@ int set_origin(struct conf *, const struct conf_key *, const char *,
 void reset_origins(struct conf *);
 int set_public_host(struct conf *, const struct conf_key *, const char *,
 		    char *, size_t);
+int set_anonymous_relay(struct conf *, const struct conf_key *,
+			const char *, char *, size_t);
 int set_secret_text(struct conf *, const struct conf_key *, const char *,
 		    char *, size_t);
 void http_conf_defaults(struct conf *c);

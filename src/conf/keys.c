@@ -59,6 +59,7 @@ static const struct conf_key keys[] = {
 	LIST_KEY("allowed-origins", set_origin, reset_origins),
 	STR_KEY("public-host", public_host, set_public_host),
 	STR_KEY("join-secret", join_secret, set_secret_text),
+	STR_KEY("anonymous-relay", anonymous_relay, set_anonymous_relay),
 	INT_KEY("room-capacity", room_capacity, 2, 64),
 	INT_KEY("max-rooms", max_rooms, 1, QUOTA_MAX),
 	INT_KEY("max-sig-conns", max_sig_conns, 1, QUOTA_MAX),

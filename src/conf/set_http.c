@@ -172,3 +172,20 @@ set_secret_text(struct conf *c, const struct conf_key *k, const char *v,
 	free_secret(field);
 	return conf_store_string(c, k->off, v, false, why, whylen);
 }
+
+/* anonymous-relay: "relay", "any" or "off". */
+int
+set_anonymous_relay(struct conf *c, const struct conf_key *k, const char *v,
+		    char *why, size_t whylen)
+{
+	static const char *const names[] = { "relay", "any", "off" };
+
+	(void)k;
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strcmp(v, names[i]) == 0) {
+			c->anonymous_relay = (enum conf_anon)i;
+			return 0;
+		}
+	conf_errf(why, whylen, "'%.64s' is not one of relay, any, off", v);
+	return EINVAL;
+}

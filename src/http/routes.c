@@ -4,7 +4,9 @@
  *   GET /healthz            200 "ok"
  *   GET /api/ice-servers    iceServers + ttl (TURN REST API shape), with
  *                           "Authorization: Bearer KEY" or ?key=KEY equal
- *                           to api-key; 401 otherwise, 404 without api-key,
+ *                           to api-key (the app asks: an unscoped
+ *                           credential); 401 otherwise, 404 without api-key
+ *                           (never a credential to an anonymous caller),
  *                           429 over join-rate for the source IP
  *   GET /ws                 the signaling WebSocket (ws.c)
  *   GET /anything-else      a regular file below www-dir, or 404
@@ -42,6 +44,9 @@ httpd_ice_setup(struct httpd *h)
 						     &cf->tls_listen[0]) : 0;
 	h->ice.secret = cf->nsecrets ? cf->auth_secrets[0] : NULL;
 	h->ice.ttl = cf->ice_ttl;
+	h->ice.anon = cf->anonymous_relay == CONF_ANON_ANY ? SIG_CRED_FULL :
+		      cf->anonymous_relay == CONF_ANON_OFF ? SIG_CRED_NONE :
+		      SIG_CRED_RELAY;
 	if (cf->public_host != NULL) {
 		snprintf(h->host, sizeof(h->host), strchr(cf->public_host, ':')
 			 ? "[%s]" : "%s", cf->public_host);
@@ -136,7 +141,8 @@ serve_ice(struct hconn *c, struct http_req *r)
 		snprintf(id + 4 + 2 * i, 3, "%02x", rnd[i]);
 	httpd_url_host(h, r, host, sizeof(host));
 	body = json_pack("{s:o, s:i}", "iceServers",
-			 sig_ice_servers(&h->ice, host, id, time(NULL)),
+			 sig_ice_servers(&h->ice, host, id, time(NULL),
+					 SIG_CRED_FULL),
 			 "ttl", (json_int_t)h->ice.ttl);
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	if (text == NULL)

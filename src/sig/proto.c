@@ -75,6 +75,10 @@ static void
 welcome(struct sig *s, struct sig_conn *c, struct sig_session *p,
 	bool resumed)
 {
+	/* A join that passed join_check with a join-secret carried a valid
+	 * ticket: the app vouched for the user (docs/security.md). */
+	enum sig_cred cred = s->lim.join_secret != NULL ? SIG_CRED_FULL
+							: s->ice.anon;
 	json_t *peers = json_array(), *m;
 	int64_t wall_s = sig_wall_ms(s) / 1000;
 
@@ -85,7 +89,7 @@ welcome(struct sig *s, struct sig_conn *c, struct sig_session *p,
 		      "type", "welcome", "id", p->id, "token", p->token,
 		      "room", p->r->name, "resumed", resumed, "peers", peers,
 		      "iceServers", sig_ice_servers(&s->ice, c->host, p->id,
-						    wall_s),
+						    wall_s, cred),
 		      "ttl", (json_int_t)s->ice.ttl, "history", p->r->history);
 	sig_send_json(s, c, m);
 }

@@ -361,6 +361,7 @@ turn_allocate(struct turn_server *s, const struct turn_pkt *p,
 	a->conn = p->conn;
 	a->dont_fragment = r.dont_fragment;
 	a->tcp = r.tcp;
+	a->relay_only = ar.relay_only;
 	a->id = turn_sh_next_id(s->sh);
 	memcpy(a->tid, m->tid + 4, 12);
 	if ((code = open_relays(s, p, a, &r, failed)) != 0) {

@@ -86,19 +86,48 @@ any_relay(const struct turn_server *s, const struct sockaddr *peer,
 	return false;
 }
 
+/* Whether peer's IP is one this server relays on: a relayed address's
+ * IP (any worker) or an external-ip public address. */
+static bool
+relay_ip(const struct turn_server *s, const struct sockaddr *peer)
+{
+	const struct conf *c = s->conf;
+	sockaddr_u k, pub;
+
+	if (turn_sh_relay_ip(s->sh, peer))
+		return true;
+	sau_set(&k, peer);
+	for (size_t i = 0; i < c->nexternal_ip; i++) {
+		sau_set(&pub, (const struct sockaddr *)&c->external_ip[i].public_ip);
+		if (pub.sa.sa_family == k.sa.sa_family && sau_ip_eq(&pub, &k))
+			return true;
+	}
+	return false;
+}
+
 /* The peer policy, with relay-to-relay between two allocations always
  * allowed (on any worker: the shared set is asked only when the policy
- * says no). */
+ * says no). A relay-only allocation (a scoped credential) may reach
+ * nothing else: its IP-only permissions name a relay IP, its datagrams
+ * a bound relayed address. */
 static bool
-peer_allowed(const struct turn_server *s, const struct sockaddr *peer,
-	     bool ip_only, enum policy_verdict *v)
+peer_allowed(const struct turn_server *s, const struct alloc *al,
+	     const struct sockaddr *peer, bool ip_only,
+	     enum policy_verdict *v)
 {
 	sockaddr_u k;
 
-	*v = ip_only ? policy_check_ip(&s->policy, peer)
-		     : policy_check(&s->policy, peer);
-	return *v == POLICY_ALLOW || own_relay(s, peer) != NULL ||
-	       any_relay(s, peer, 0, &k);
+	if (al->relay_only) {
+		*v = POLICY_DENY_SCOPE;
+		if (ip_only)
+			return relay_ip(s, peer);
+	} else {
+		*v = ip_only ? policy_check_ip(&s->policy, peer)
+			     : policy_check(&s->policy, peer);
+		if (*v == POLICY_ALLOW)
+			return true;
+	}
+	return own_relay(s, peer) != NULL || any_relay(s, peer, 0, &k);
 }
 
 static bool
@@ -126,7 +155,7 @@ turn_peer_addr(struct turn_server *s, struct alloc *al,
 		return 400;
 	if (!has_family(al, peer->ss_family))
 		return 443;
-	if (peer_allowed(s, (struct sockaddr *)peer, no_port, &v))
+	if (peer_allowed(s, al, (struct sockaddr *)peer, no_port, &v))
 		return 0;
 	s->stats.peer_denied++;
 	if (!al->denied_logged) {
@@ -225,7 +254,7 @@ turn_send_indication(struct turn_server *s, const struct turn_pkt *p,
 		return;
 	}
 	if (!perm_allows(a, (struct sockaddr *)&peer, p->now_ms) ||
-	    !peer_allowed(s, (struct sockaddr *)&peer, false, &v)) {
+	    !peer_allowed(s, a, (struct sockaddr *)&peer, false, &v)) {
 		/* The permission is per IP: the port must pass the policy
 		 * too (no sending to the server's own ports). */
 		s->stats.no_perm_drops++;
@@ -256,7 +285,7 @@ turn_on_chandata(struct turn_server *s, const struct turn_pkt *p,
 	/* The policy again, as for Send: a channel bound to another
 	 * allocation's relayed address outlives that allocation. */
 	if (c == NULL || !perm_allows(a, &c->peer.sa, p->now_ms) ||
-	    !peer_allowed(s, &c->peer.sa, false, &v)) {
+	    !peer_allowed(s, a, &c->peer.sa, false, &v)) {
 		s->stats.no_perm_drops++;
 		return;
 	}

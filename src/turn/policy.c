@@ -252,6 +252,8 @@ policy_verdict_name(enum policy_verdict v)
 		return "deny-peer";
 	case POLICY_DENY_DEFAULT:
 		return "default-deny";
+	case POLICY_DENY_SCOPE:
+		return "relay-only";
 	}
 	return "unknown";
 }

@@ -147,3 +147,17 @@ relayset_has(const struct relayset *rs, const struct sockaddr *a)
 	sau_set(&k, a);
 	return sau_ip_eq(&b, &k);
 }
+
+bool
+relayset_has_ip(const struct relayset *rs, const struct sockaddr *a)
+{
+	unsigned n = atomic_load_explicit(&rs->nips, memory_order_acquire);
+	sockaddr_u k;
+
+	sau_set(&k, a);
+	for (unsigned i = 0; i < n; i++)
+		if (rs->ips[i].sa.sa_family == k.sa.sa_family &&
+		    sau_ip_eq(&rs->ips[i], &k))
+			return true;
+	return false;
+}

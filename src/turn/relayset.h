@@ -19,6 +19,8 @@ void relayset_free(struct relayset *rs);
 /* Record (on) or forget a relay bound on a. Writers are serialised by
  * the caller or by the set's own lock (it takes one); readers never. */
 void relayset_set(struct relayset *rs, const struct sockaddr *a, bool on);
+/* Whether a relay was ever bound on a's IP (any port). */
+bool relayset_has_ip(const struct relayset *rs, const struct sockaddr *a);
 /* Whether a relay is bound on exactly a (IP and port). */
 bool relayset_has(const struct relayset *rs, const struct sockaddr *a);
 /* The address of the relay bound on port in family, in *out; false when

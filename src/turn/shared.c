@@ -268,6 +268,12 @@ turn_sh_bound(struct turn_shared *sh, const struct sockaddr *a)
 }
 
 bool
+turn_sh_relay_ip(struct turn_shared *sh, const struct sockaddr *a)
+{
+	return relayset_has_ip(sh->relays, a);
+}
+
+bool
 turn_sh_bound_at(struct turn_shared *sh, int family, uint16_t port,
 		 sockaddr_u *out)
 {

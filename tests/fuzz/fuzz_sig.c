@@ -111,7 +111,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.idle_s = 30, .grace_s = 10, .join_rate = 20,
 		.join_secret = size > 0 && data[0] == 'T' ? "k" : NULL };
 	struct sig_ice ice = { 3478, size > 1 && data[1] == 'S' ? 5349 : 0,
-			       "secret", 600 };
+			       "secret", 600,
+			       size > 2 ? (enum sig_cred)(data[2] % 3)
+					: SIG_CRED_RELAY };
 	struct sig *s;
 	size_t start = 0;
 

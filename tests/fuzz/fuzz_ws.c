@@ -120,7 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sig_limits lim = { .capacity = 4, .max_rooms = 4,
 		.max_conns = 4, .history = 4, .max_msg = MAX_MSG, .rate = 100,
 		.idle_s = 60, .grace_s = 0, .join_rate = 100 };
-	struct sig_ice ice = { 3478, 0, "secret", 600 };
+	struct sig_ice ice = { 3478, 0, "secret", 600, SIG_CRED_RELAY };
 	struct feed f = { data, size, 0, 1, NULL, NULL, NULL };
 
 	if (sig_new(&f.sig, &lim, &ice, &port) != 0)

@@ -221,18 +221,73 @@ test_join_and_welcome(void **state)
 			    "turn:turn.example:3478?transport=tcp");
 	assert_string_equal(json_string_value(json_array_get(urls, 3)),
 			    "turns:turn.example:5349?transport=tcp");
-	/* username EXPIRY:ID, credential = REST password of it */
+	/* No ticket (anonymous-relay "relay"): username EXPIRY:relay:ID,
+	 * credential = REST password of it: the HMAC covers the scope. */
 	user = json_string_value(json_object_get(srv, "username"));
 	cred = json_string_value(json_object_get(srv, "credential"));
-	snprintf(expect, sizeof(expect), "%lld:%s",
+	snprintf(expect, sizeof(expect), "%lld:relay:%s",
 		 (long long)((WALL0 + 1000) / 1000 + 600),
 		 json_string_value(json_object_get(w, "id")));
 	assert_string_equal(user, expect);
 	assert_int_equal(auth_rest_password("s3cret", user, pass,
 					    sizeof(pass)), 28);
 	assert_string_equal(cred, pass);
+	assert_true(auth_rest_relay_only(user));
 	assert_int_equal(sig_nrooms(s), 1);
 	json_decref(w);
+}
+
+/* The welcome's TURN credential of a join without a ticket, by
+ * anonymous-relay; with a join-secret every join has a valid ticket and
+ * gets an unscoped one. */
+static const char *
+welcome_user(json_t *w)
+{
+	json_t *srv = json_array_get(json_object_get(w, "iceServers"), 0);
+
+	return json_string_value(json_object_get(srv, "username"));
+}
+
+static void
+test_welcome_credential_scope(void **state)
+{
+	char t[128], buf[320];
+	int64_t wall_s = (WALL0 + 1000) / 1000;
+	json_t *w;
+
+	(void)state;
+	sig_free(s);
+	ice.anon = SIG_CRED_FULL;               /* anonymous-relay "any" */
+	assert_int_equal(sig_new(&s, &lim, &ice, &port), 0);
+	w = join(0, "r1", "Alice");
+	assert_non_null(welcome_user(w));
+	assert_false(auth_rest_relay_only(welcome_user(w)));
+	json_decref(w);
+
+	sig_free(s);
+	ice.anon = SIG_CRED_NONE;               /* anonymous-relay "off" */
+	assert_int_equal(sig_new(&s, &lim, &ice, &port), 0);
+	w = join(1, "r1", "Bob");
+	assert_null(welcome_user(w));
+	assert_int_equal(json_array_size(json_object_get(
+		json_array_get(json_object_get(w, "iceServers"), 0), "urls")), 1);
+	json_decref(w);
+
+	sig_free(s);
+	lim.join_secret = "app-key";            /* a ticket: unscoped */
+	assert_int_equal(sig_new(&s, &lim, &ice, &port), 0);
+	conn_open(2, NULL);
+	sig_ticket_make("app-key", "r", "n", wall_s + 60, t, sizeof(t));
+	snprintf(buf, sizeof(buf), "{\"type\":\"join\",\"room\":\"r\","
+		 "\"name\":\"n\",\"ticket\":\"%s\"}", t);
+	in(2, buf);
+	w = last(2);
+	assert_string_equal(type_of(w), "welcome");
+	assert_non_null(welcome_user(w));
+	assert_false(auth_rest_relay_only(welcome_user(w)));
+	json_decref(w);
+	lim.join_secret = NULL;
+	ice.anon = SIG_CRED_RELAY;
 }
 
 static void
@@ -617,6 +672,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_join_and_welcome, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_welcome_credential_scope,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_peer_and_broadcasts,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_routing_and_isolation,

@@ -494,6 +494,96 @@ test_relay_to_relay(void **state)
 	assert_int_equal(create_perm(f, &a, &rb, 1), 403);
 }
 
+/* ---- scoped credentials (anonymous-relay "relay") ---- */
+
+#define SECRET "scope-secret"
+
+/* A REST credential as signaling hands out: "EXPIRY:relay:ID" when
+ * relay_only; name and pass must outlive the client. */
+static void
+rest_cli(struct fx *f, struct client *c, const char *ip, bool relay_only,
+	 char name[96], char pass[64])
+{
+	assert_true(auth_rest_username(name, 96, f->wall_s + 600, relay_only,
+				       "s1") > 0);
+	assert_int_equal(auth_rest_password(SECRET, name, pass, 64), 28);
+	cli(c, ip, 40000, name, pass);
+}
+
+static void
+with_secret(struct fx *f)
+{
+	f->conf.auth_secrets[0] = strdup(SECRET);
+	f->conf.nsecrets = 1;
+}
+
+/* A scoped credential relays to this server's allocations and nowhere
+ * else, whatever allow-peer says: CreatePermission (with and without a
+ * port), ChannelBind, Send; an unscoped one with the same secret is
+ * judged by the policy as usual. */
+static void
+test_relay_only_scope(void **state)
+{
+	struct fx *f = *state;
+	struct client a, b, u;
+	char na[96], pa[64], nu[96], pu[64];
+	struct sockaddr_storage rb, pub = ipp(PEER, PPORT);
+
+	with_secret(f);
+	assert_int_equal(cidr_parse("0.0.0.0/0", &f->conf.allow_peer[0]), 0);
+	f->conf.nallow_peer = 1;
+	rest_cli(f, &a, "192.0.2.10", true, na, pa);
+	cli(&b, "192.0.2.11", 40000, "bob", "bob-pw");
+	assert_int_equal(allocate(f, &a), 200);
+	assert_true(alloc_of(f, &a)->relay_only);
+	assert_int_equal(allocate(f, &b), 200);
+	rb = b.relay[0];
+	assert_int_equal(perm1(f, &a, PEER, PPORT), 403);
+	assert_int_equal(perm1(f, &a, PEER, 0), 403);
+	assert_int_equal(bind1(f, &a, 0x4000, PEER, PPORT), 403);
+	assert_int_equal(alloc_of(f, &a)->nperms, 0);
+	/* relay-to-relay: by relayed address, or by its IP alone */
+	assert_int_equal(create_perm(f, &a, &rb, 1), 200);
+	assert_int_equal(perm1(f, &a, "127.0.0.1", 0), 200);
+	assert_int_equal(chan_bind_req(f, &a, 0x4001, &rb), 200);
+	assert_int_equal(create_perm(f, &b, &a.relay[0], 1), 200);
+	assert_int_equal(send_ind(f, &a, &rb, "ping", 4), 1);
+	assert_data_ind(f, &b, &a.relay[0], "ping", 4);
+	/* The permission for the relay IP opens no other port on it, and a
+	 * Send to a public peer goes nowhere. */
+	assert_int_equal(send_ind(f, &a, &pub, "x", 1), 0);
+	assert_int_equal(f->io.relay_sends, 0);
+	/* The same secret, no scope: allow-peer 0.0.0.0/0 applies. */
+	rest_cli(f, &u, "192.0.2.12", false, nu, pu);
+	assert_int_equal(allocate(f, &u), 200);
+	assert_false(alloc_of(f, &u)->relay_only);
+	assert_int_equal(perm1(f, &u, PEER, PPORT), 200);
+}
+
+/* The scope is in the username, under the HMAC: dropping it from the
+ * name makes the password wrong (401), not the credential wider. */
+static void
+test_relay_only_cannot_widen(void **state)
+{
+	struct fx *f = *state;
+	struct client c;
+	char name[96], pass[64], wide[96];
+
+	with_secret(f);
+	rest_cli(f, &c, "192.0.2.10", true, name, pass);
+	assert_true(auth_rest_relay_only(name));
+	assert_true(auth_rest_username(wide, sizeof(wide), f->wall_s + 600,
+				       false, "s1") > 0);
+	assert_false(auth_rest_relay_only(wide));
+	c.user = wide;                          /* the scoped password */
+	assert_int_equal(allocate(f, &c), 401);
+	assert_int_equal(alloc_count(server(f)->allocs), 0);
+	c.user = name;
+	c.authed = false;
+	assert_int_equal(allocate(f, &c), 200);
+	assert_true(alloc_of(f, &c)->relay_only);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -520,6 +610,8 @@ main(void)
 		T(test_data_ipv6),
 		T(test_permission_expiry),
 		T(test_relay_to_relay),
+		T(test_relay_only_scope),
+		T(test_relay_only_cannot_widen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
