@@ -62,7 +62,7 @@ bool auth_enabled(const struct auth *a);
 /**
  * Check a TURN request's credentials (RFC 8489 §9.2.4), in this order:
  * no MI/MI-SHA256 → 401; missing USERNAME/USERHASH, REALM or NONCE → 400;
- * nonce forged or for another client → 401, expired → 438; unknown user,
+ * nonce forged, for another client or expired → 438; unknown user,
  * expired REST username or wrong integrity → 401. PASSWORD-ALGORITHM(S)
  * downgrade checks → 400. Comparisons are constant-time.
  */

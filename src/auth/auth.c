@@ -174,7 +174,13 @@ check_attrs(const struct stun_msg *m, struct creds *q)
 	return 0;
 }
 
-/* The nonce (438 when stale), then the realm: ours or nothing. */
+/*
+ * The nonce, then the realm: ours or nothing. A nonce this server did
+ * not issue to this client's IP, or issued too long ago, is 438 with a
+ * fresh one (RFC 8489 §9.2.4: "If the NONCE is no longer valid"): never
+ * a 401, so that a forged UDP source with a made-up nonce is not an
+ * authentication failure charged to the address it spoofs.
+ */
 static int
 check_nonce(const struct auth *a, const struct stun_msg *m,
 	    const struct creds *q, const struct sockaddr *client,
@@ -183,10 +189,8 @@ check_nonce(const struct auth *a, const struct stun_msg *m,
 	int rc = auth_nonce_check(a, client, wall_s,
 				  stun_attr_val(m, q->nonce), q->nonce->len);
 
-	if (rc == ESTALE)
-		return 438;
 	if (rc != 0)
-		return 401;
+		return 438;
 	if (q->realm->len != strlen(a->realm) ||
 	    memcmp(stun_attr_val(m, q->realm), a->realm, q->realm->len) != 0)
 		return 401;

@@ -195,22 +195,51 @@ turn_ft_of(const struct turn_pkt *p, struct five_tuple *ft)
 	ft->proto = (uint8_t)p->tp;
 }
 
+/* The live allocation on p's 5-tuple, or NULL. */
+static struct alloc *
+alloc_here(struct turn_server *s, const struct turn_pkt *p)
+{
+	struct five_tuple ft;
+	struct alloc *a;
+
+	turn_ft_of(p, &ft);
+	a = alloc_find(s->allocs, &ft);
+	return a != NULL && a->expires_ms > p->now_ms ? a : NULL;
+}
+
+static void
+auth_dropped(struct turn_server *s, const struct turn_pkt *p,
+	     const struct stun_msg *m)
+{
+	char a[ADDR_STRLEN];
+
+	s->stats.rl_auth_dropped++;
+	log_debug("%s from %s: dropped (auth-fail-limit)",
+		  stun_method_name(m->method), addr_str(p->client, a, sizeof(a)));
+}
+
+/*
+ * auth-fail-limit: a source that failed too often is not heard, right
+ * password or not, until it falls back under the limit; no answer (an
+ * answer would tell a guesser when to resume). Only 401s after a valid
+ * nonce count (a nonce is bound to the client's IP, so a forged UDP
+ * source cannot present one), and the signed requests of a live
+ * allocation's own user on its 5-tuple are still answered: a client
+ * behind a NAT shared with a guesser keeps its allocation. Anything
+ * else from that 5-tuple is dropped unanswered too.
+ */
 bool
 turn_authenticate(struct turn_server *s, const struct turn_pkt *p,
 		  const struct stun_msg *m, struct auth_result *ar)
 {
 	bool signed_req = m->mi >= 0 || m->mi256 >= 0;
-	char a[ADDR_STRLEN];
+	bool over = signed_req &&
+		    turn_sh_rl_over(s->sh, RL_AUTH_FAIL, p->client, p->now_ms);
+	struct alloc *own = over ? alloc_here(s, p) : NULL;
 
 	memset(ar, 0, sizeof(*ar));
-	/* auth-fail-limit: a source that failed too often is not heard,
-	 * right password or not, until it falls back under the limit; no
-	 * answer (an answer would tell a guesser when to resume). */
-	if (signed_req && turn_sh_rl_over(s->sh, RL_AUTH_FAIL, p->client, p->now_ms)) {
-		s->stats.rl_auth_dropped++;
-		log_debug("%s from %s: dropped (auth-fail-limit)",
-			  stun_method_name(m->method),
-			  addr_str(p->client, a, sizeof(a)));
+	if (over && own == NULL) {
+		auth_dropped(s, p, m);
 		return false;
 	}
 	if (s->auth == NULL) {
@@ -218,10 +247,14 @@ turn_authenticate(struct turn_server *s, const struct turn_pkt *p,
 	} else {
 		auth_check(s->auth, m, p->client, p->wall_s, ar);
 	}
+	if (over && (ar->code != 0 || strcmp(own->user, ar->user) != 0)) {
+		auth_dropped(s, p, m);
+		return false;
+	}
 	if (ar->code == 0)
 		return true;
-	/* RFC 8489 §9.2.4: a signed request answered 401 failed: wrong
-	 * key, unknown user, forged nonce. 438 (stale) and 400 are not
+	/* RFC 8489 §9.2.4: a signed request with a valid nonce answered
+	 * 401 failed: wrong key or unknown user. 438 and 400 are not
 	 * guesses. */
 	if (signed_req && ar->code == 401) {
 		s->stats.auth_failures++;

@@ -121,6 +121,58 @@ test_stale_nonce_not_a_failure(void **state)
 	assert_int_equal(f->srv.stats.auth_failures, 0);
 }
 
+/* Over UDP the source can be forged: a flood of signed requests with
+ * nonces this server never gave the victim's address gets 438 (a fresh
+ * nonce, to the victim: rate-limited like any error answer) and is no
+ * failed authentication, so the victim's signed Refresh is answered. */
+static void
+test_forged_nonces_lock_nobody_out(void **state)
+{
+	struct fx *f = *state;
+	struct client victim, forged;
+
+	f->conf.auth_fail_limit = 5;
+	cli(&victim, "192.0.2.10", 40000, "alice", "alice-pw");
+	assert_int_equal(allocate(f, &victim), 200);
+	forged = victim;
+	snprintf(forged.nonce, sizeof(forged.nonce), "obMatJos2wAAAAAAAAAAAAAA");
+	for (int i = 0; i < 100; i++) {
+		forged.user = i % 2 ? "alice" : "mallory";
+		(void)refresh(f, &forged, 600);
+		assert_true(forged.code == 438 || forged.code == 0);
+	}
+	assert_int_equal(f->srv.stats.auth_failures, 0);
+	assert_int_equal(refresh(f, &victim, 600), 200);
+}
+
+/* A source over auth-fail-limit (a guesser behind the victim's NAT, with
+ * valid nonces for that IP) keeps its live allocation's signed requests
+ * answered; guesses from it and from other ports are still not. */
+static void
+test_auth_limit_spares_live_allocation(void **state)
+{
+	struct fx *f = *state;
+	struct client victim, bad, guess;
+
+	f->conf.auth_fail_limit = 3;
+	cli(&victim, "192.0.2.66", 40000, "alice", "alice-pw");
+	cli(&bad, "192.0.2.66", 40001, "alice", "wrong");
+	assert_int_equal(allocate(f, &victim), 200);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(allocate(f, &bad), 401);
+	assert_int_equal(allocate(f, &bad), 0);           /* dropped */
+	assert_int_equal(refresh(f, &victim, 600), 200);
+	assert_int_equal(perm1(f, &victim, "93.184.216.34", 5000), 200);
+	/* on the victim's 5-tuple, a wrong key or another user: no answer */
+	guess = victim;
+	assert_int_equal(auth_ltc_key(AUTH_ALG_MD5, "alice", REALM, "guess",
+				      &guess.key), 0);
+	assert_int_equal(refresh(f, &guess, 600), 0);
+	cli(&guess, "192.0.2.66", 40000, "bob", "bob-pw");
+	assert_int_equal(refresh(f, &guess, 600), 0);
+	assert_int_equal(f->srv.stats.auth_failures, 3);
+}
+
 /* No state for unauthenticated requests: 10,000 Allocates from varied
  * sources and ports, every request type without credentials, and wrong
  * passwords leave no allocation, no port, no relay socket; the
@@ -199,6 +251,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rate_limit_off, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_auth_failures_limited,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_nonces_lock_nobody_out,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_limit_spares_live_allocation,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_nonce_not_a_failure,
 						setup, teardown),
