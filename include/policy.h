@@ -22,25 +22,36 @@
 enum policy_verdict {
 	POLICY_ALLOW = 0,
 	POLICY_DENY_NEVER,      /* 0.0.0.0/8, ::, port 0: never allowed */
-	POLICY_DENY_LISTENER,   /* one of the server's own listening ports */
+	POLICY_DENY_LISTENER,   /* one of the server's own listening ports
+				 * (TURN, TLS/DTLS, HTTP, admin) */
+	POLICY_DENY_HOST,       /* one of the host's own addresses, not
+				 * named exactly by allow-peer */
 	POLICY_DENY_CONFIG,     /* matched deny-peer */
 	POLICY_DENY_DEFAULT,    /* matched the built-in deny list */
 	POLICY_DENY_SCOPE,      /* not a relayed address, for a relay-only
 				 * (scoped) credential */
 };
 
+#define POLICY_LISTEN_LISTS 4          /* listen, tls, http, admin */
+
 struct policy {
 	const struct cidr *allow;  size_t nallow;   /* from conf */
 	const struct cidr *deny;   size_t ndeny;
-	const struct sockaddr_storage *listen; size_t nlisten;
+	const struct sockaddr_storage *listen[POLICY_LISTEN_LISTS];
+	size_t nlisten[POLICY_LISTEN_LISTS];
+	const struct cidr *host;   size_t nhost;    /* the host's addresses */
 };
 
-/** Point the policy at the config's lists (conf outlives it). */
-void policy_init(struct policy *p, const struct conf *c);
+/** Point the policy at the config's lists and the host's addresses
+ *  (both outlive it; host may be NULL). */
+void policy_init(struct policy *p, const struct conf *c,
+		 const struct cidr *host, size_t nhost);
 
 /**
  * Judge a peer transport address. Order: never-allowed, the server's
- * listeners, allow-peer (wins), deny-peer, the built-in list, allow.
+ * listeners, the host's own addresses (unless allow-peer names the
+ * address itself: a /32 or /128), allow-peer (wins), deny-peer, the
+ * built-in list, allow.
  */
 enum policy_verdict policy_check(const struct policy *p,
 				 const struct sockaddr *peer);

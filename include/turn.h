@@ -154,6 +154,11 @@ void turn_shared_free(struct turn_shared *sh);
 void turn_shared_reconfigure(struct turn_shared *sh, const struct conf *conf);
 /** The per-source limits (read-only view for tests), or NULL. */
 const struct ratelimit *turn_shared_rl(const struct turn_shared *sh);
+#define TURN_MAX_HOST_ADDRS 64
+/** The host's own addresses (addr_host_cidrs), for the peer policy of
+ *  every core made after this call. */
+void turn_shared_set_host(struct turn_shared *sh, const struct cidr *host,
+			  size_t n);
 /** Relay ports of a family taken (bound, being bound, or reserved). */
 unsigned turn_shared_ports_used(struct turn_shared *sh, int family);
 

@@ -112,6 +112,19 @@ workers_wanted(const struct conf *conf)
 	return n > CONF_MAX_WORKERS ? CONF_MAX_WORKERS : (unsigned)n;
 }
 
+/* The host's own addresses, which no relay may reach (peer policy). */
+static void
+host_addrs(struct turn_shared *sh)
+{
+	struct cidr host[TURN_MAX_HOST_ADDRS];
+	size_t n = addr_host_cidrs(host, TURN_MAX_HOST_ADDRS);
+
+	if (n == 0)
+		log_warn("getifaddrs: the host's own addresses are unknown to "
+			 "the peer policy");
+	turn_shared_set_host(sh, host, n);
+}
+
 /* The authenticator, the state the cores share, and one core per
  * worker; TURN stays closed without users. */
 static int
@@ -134,6 +147,7 @@ setup_core(struct server *s, const struct conf *conf)
 			 "refused (STUN Binding works)");
 	if ((rc = turn_shared_new(&s->sh, conf, key)) != 0)
 		return rc;
+	host_addrs(s->sh);
 	s->nworkers = workers_wanted(conf);
 	for (unsigned i = 0; i < s->nworkers; i++)
 		if ((rc = worker_new(s, i, &s->w[i])) != 0) {

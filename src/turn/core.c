@@ -48,6 +48,15 @@ limits_of(const struct conf *conf, struct alloc_limits *lim)
 	};
 }
 
+static void
+policy_of(struct turn_server *s, const struct conf *conf)
+{
+	size_t nhost;
+	const struct cidr *host = turn_sh_host(s->sh, &nhost);
+
+	policy_init(&s->policy, conf, host, nhost);
+}
+
 /* Reload: quotas, the peer policy, credentials, lifetimes apply to the
  * next request; allocations, permissions and channels stay. The relay
  * port range and relay addresses are fixed at start (the caller keeps
@@ -62,7 +71,7 @@ turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
 	alloc_table_set_limits(s->allocs, &lim);
 	s->conf = conf;
 	s->auth = auth;
-	policy_init(&s->policy, conf);
+	policy_of(s, conf);
 	turn_shared_reconfigure(s->sh, conf);
 }
 
@@ -81,7 +90,7 @@ turn_server_init_shared(struct turn_server *s, const struct conf *conf,
 	s->auth = auth;
 	s->sh = sh;
 	s->rng = seed ? seed : 0x9E3779B97F4A7C15ull;
-	policy_init(&s->policy, conf);
+	policy_of(s, conf);
 	relay_ips_from_conf(s);
 	err = alloc_table_new(&s->allocs, &lim);
 	if (err != 0)

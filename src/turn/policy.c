@@ -146,22 +146,50 @@ is_never(const struct sockaddr *peer)
 	return true;
 }
 
-/* Whether the (normalised) peer is one of the server's listeners; a
- * wildcard listener stands for every local IP of its family. */
+/* Whether l, a listener, takes datagrams or connections for peer: the
+ * same port, family and IP, or a wildcard of peer's family (every
+ * listener socket is IPV6_V6ONLY: [::] takes no IPv4). */
 static bool
-is_listener(const struct policy *p, const struct sockaddr *peer)
+listener_is(const struct sockaddr_storage *lst, const struct sockaddr *peer)
 {
 	struct sockaddr_storage l;
 	const struct sockaddr *ls = (const struct sockaddr *)&l;
 
-	for (size_t i = 0; p->listen != NULL && i < p->nlisten; i++) {
-		policy_normalise((const struct sockaddr *)&p->listen[i], &l);
-		if (l.ss_family == peer->sa_family &&
-		    addr_port(ls) == addr_port(peer) &&
-		    (addr_is_any(ls) || addr_ip_eq(ls, peer)))
-			return true;
-	}
+	policy_normalise((const struct sockaddr *)lst, &l);
+	return l.ss_family == peer->sa_family &&
+	       addr_port(ls) == addr_port(peer) &&
+	       (addr_is_any(ls) || addr_ip_eq(ls, peer));
+}
+
+/* Whether the (normalised) peer is one of the server's listeners: TURN,
+ * TLS/DTLS, HTTP or admin. */
+static bool
+is_listener(const struct policy *p, const struct sockaddr *peer)
+{
+	for (size_t k = 0; k < POLICY_LISTEN_LISTS; k++)
+		for (size_t i = 0; p->listen[k] != NULL && i < p->nlisten[k]; i++)
+			if (listener_is(&p->listen[k][i], peer))
+				return true;
 	return false;
+}
+
+/* The host's own address, unless an allow-peer block names exactly it:
+ * allowing a surrounding range (10.0.0.0/8, 127.0.0.0/8) does not open
+ * the machine itself. */
+static bool
+is_host(const struct policy *p, const struct sockaddr *peer)
+{
+	struct cidr c;
+
+	if (!in_list(p->host, p->nhost, peer))
+		return false;
+	for (size_t i = 0; i < p->nallow; i++) {
+		cidr_normalise(&p->allow[i], &c);
+		if (c.prefix == (c.family == AF_INET ? 32 : 128) &&
+		    cidr_match(&c, peer))
+			return false;
+	}
+	return true;
 }
 
 static enum policy_verdict
@@ -171,6 +199,8 @@ judge(const struct policy *p, const struct sockaddr *peer, bool ip_only)
 		return POLICY_DENY_NEVER;
 	if (!ip_only && is_listener(p, peer))
 		return POLICY_DENY_LISTENER;
+	if (is_host(p, peer))
+		return POLICY_DENY_HOST;
 	if (in_list(p->allow, p->nallow, peer))
 		return POLICY_ALLOW;
 	if (in_list(p->deny, p->ndeny, peer))
@@ -181,17 +211,26 @@ judge(const struct policy *p, const struct sockaddr *peer, bool ip_only)
 }
 
 void
-policy_init(struct policy *p, const struct conf *c)
+policy_init(struct policy *p, const struct conf *c, const struct cidr *host,
+	    size_t nhost)
 {
 	memset(p, 0, sizeof(*p));
+	p->host = host;
+	p->nhost = host != NULL ? nhost : 0;
 	if (c == NULL)
 		return;
 	p->allow = c->allow_peer;
 	p->nallow = c->nallow_peer;
 	p->deny = c->deny_peer;
 	p->ndeny = c->ndeny_peer;
-	p->listen = c->listen;
-	p->nlisten = c->nlisten;
+	p->listen[0] = c->listen;
+	p->nlisten[0] = c->nlisten;
+	p->listen[1] = c->tls_listen;
+	p->nlisten[1] = c->ntls_listen;
+	p->listen[2] = c->http_listen;
+	p->nlisten[2] = c->nhttp_listen;
+	p->listen[3] = c->admin_listen;
+	p->nlisten[3] = c->nadmin_listen;
 }
 
 /*
@@ -248,6 +287,8 @@ policy_verdict_name(enum policy_verdict v)
 		return "never";
 	case POLICY_DENY_LISTENER:
 		return "listener";
+	case POLICY_DENY_HOST:
+		return "host";
 	case POLICY_DENY_CONFIG:
 		return "deny-peer";
 	case POLICY_DENY_DEFAULT:

@@ -22,6 +22,9 @@ struct turn_shared {
 	pthread_mutex_t mu;
 	struct portpool *ports[2];        /* [0] IPv4, [1] IPv6 */
 	struct relayset *relays;          /* bound relayed addresses */
+	struct cidr host[TURN_MAX_HOST_ADDRS]; /* the host's own addresses,
+					     set once before the cores */
+	size_t nhost;
 	uint16_t lo;                      /* the relay range's first port */
 	struct turn_token tokens[TURN_MAX_TOKENS];
 	struct quota *quota;              /* allocations per username */
@@ -265,6 +268,21 @@ bool
 turn_sh_bound(struct turn_shared *sh, const struct sockaddr *a)
 {
 	return relayset_has(sh->relays, a);
+}
+
+void
+turn_shared_set_host(struct turn_shared *sh, const struct cidr *host,
+		      size_t n)
+{
+	sh->nhost = n < TURN_MAX_HOST_ADDRS ? n : TURN_MAX_HOST_ADDRS;
+	memcpy(sh->host, host, sh->nhost * sizeof(*host));
+}
+
+const struct cidr *
+turn_sh_host(const struct turn_shared *sh, size_t *n)
+{
+	*n = sh->nhost;
+	return sh->host;
 }
 
 bool

@@ -113,6 +113,8 @@ void turn_sh_bound_set(struct turn_shared *sh, const struct sockaddr *a,
 		       bool on);
 /* Whether a is a relayed address bound by any worker (no lock). */
 bool turn_sh_bound(struct turn_shared *sh, const struct sockaddr *a);
+/* The host's own addresses (the policy points into sh). */
+const struct cidr *turn_sh_host(const struct turn_shared *sh, size_t *n);
 /* Whether a relay was ever bound on a's IP (relay-only IP permissions). */
 bool turn_sh_relay_ip(struct turn_shared *sh, const struct sockaddr *a);
 /* The relayed address bound on port by any worker (no lock). */

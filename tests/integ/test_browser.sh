@@ -26,8 +26,9 @@
 #   as-secure for that origin makes sure it may open the (fake) camera:
 #   --use-fake-device-for-media-stream --use-fake-ui-for-media-stream.
 # - The server's config has an auth secret (the welcome's TURN credential
-#   is made with it) and allow-peer 127.0.0.0/8: loopback is denied as a
-#   peer by default; relay-to-relay between allocations is allowed anyway.
+#   is made with it), no join-secret and the default peer policy: the
+#   welcome's credential is scoped to relay-to-relay (anonymous-relay
+#   "relay"), which is all a relay-only call needs.
 # - turns: Chromium verifies the TURN server's certificate (a SAN matching
 #   the URL's IP): the test CA is trusted through an NSS database in a
 #   throw-away HOME ($WORK/home/.pki/nssdb, certutil from libnss3-tools),
@@ -101,7 +102,6 @@ http-listen = ( "127.0.0.1:$HPORT" );
 www-dir = "$PWD/www";
 realm = "browser.test";
 auth-secrets = ( "browser-secret-$RANDOM$RANDOM" );
-allow-peer = ( "127.0.0.0/8" );
 relay-ports = "40000-40999";
 log-level = "info";
 CONF

@@ -606,6 +606,39 @@ t_burst(struct tclient *c, uint32_t count)
 	return 0;
 }
 
+/* forged: N signed Refreshes with a nonce the server never issued, from
+ * N new sockets on c's IP (a forged UDP source as loopback can have it),
+ * sent without waiting; then c's own signed Refresh: "FORGED-REFRESH
+ * CODE" (200 when the forgeries cost c nothing). */
+static int
+t_forged(struct tclient *c, char **av, int n)
+{
+	uint8_t buf[1024];
+	struct stun_enc e;
+	size_t len;
+
+	for (int i = 0; i < n; i++) {
+		struct tclient f = *c;
+
+		f.fd = connect_to(av[0], av[1], SOCK_DGRAM);
+		if (f.fd < 0)
+			return 1;
+		snprintf(f.nonce, sizeof(f.nonce), "obMatJos2wAAAAAAAAAAAAAA");
+		t_begin(&e, buf, STUN_REFRESH, STUN_REQUEST);
+		stun_enc_u32(&e, STUN_A_LIFETIME, 600);
+		stun_enc_str(&e, STUN_A_USERNAME, f.user);
+		stun_enc_str(&e, STUN_A_REALM, f.realm);
+		stun_enc_str(&e, STUN_A_NONCE, f.nonce);
+		stun_enc_integrity(&e, f.key.key, f.key.len);
+		if (stun_enc_finish(&e, &len) == 0)
+			(void)send(f.fd, buf, len, 0);
+		close(f.fd);
+	}
+	usleep(200 * 1000);
+	printf("FORGED-REFRESH %d\n", t_refresh(c, 600));
+	return 0;
+}
+
 static bool
 hold_for_line(void)
 {
@@ -705,6 +738,8 @@ cmd_turn(char **av)
 	}
 	if (strcmp(act, "burst") == 0 && peer != NULL)
 		return t_burst(&c, (uint32_t)atoi(peer));
+	if (strcmp(act, "forged") == 0)
+		return t_forged(&c, av, peer != NULL ? atoi(peer) : 100);
 	if (strcmp(act, "refresh") == 0)      /* then left to expire */
 		printf("REFRESH %d\n", t_refresh(&c, 600));
 	if (strcmp(act, "refresh0") == 0) {

@@ -19,7 +19,7 @@
 
 enum { ALLOW = POLICY_ALLOW, NEVER = POLICY_DENY_NEVER,
        LISTENER = POLICY_DENY_LISTENER, CONFIG = POLICY_DENY_CONFIG,
-       DEFAULT = POLICY_DENY_DEFAULT };
+       DEFAULT = POLICY_DENY_DEFAULT, HOST = POLICY_DENY_HOST };
 
 struct row {
 	const char *peer;   /* "IP", "IP:PORT" or "[IPv6]:PORT"; port 5000 */
@@ -88,7 +88,7 @@ check(const struct conf *c, const char *peer)
 	struct policy p;
 	struct sockaddr_storage ss = sa(peer);
 
-	policy_init(&p, c);
+	policy_init(&p, c, NULL, 0);
 	return policy_check(&p, (struct sockaddr *)&ss);
 }
 
@@ -166,7 +166,7 @@ test_never(void **state)
 	allow(c, "0.0.0.0/0");
 	allow(c, "::/0");
 	run_rows(c, rows, N(rows));
-	policy_init(&p, c);
+	policy_init(&p, c, NULL, 0);
 	addr_set_port((struct sockaddr *)&ss, 0);
 	assert_int_equal(policy_check(&p, (struct sockaddr *)&ss), NEVER);
 	ss = sa("[2a00::1]:1");
@@ -301,6 +301,92 @@ test_wildcard_listener(void **state)
 	assert_int_equal(check(c, "8.8.8.8:3478"), ALLOW);
 }
 
+/* Every listener of the server is refused, not only TURN's: TLS/DTLS,
+ * HTTP and admin too, even inside an allowed range. */
+static void
+test_all_listeners(void **state)
+{
+	struct conf *c = *state;
+	static const struct row rows[] = {
+		{ "127.0.0.1:9641", LISTENER },      /* admin (default) */
+		{ "8.8.8.8:8080", LISTENER },        /* http (0.0.0.0:8080) */
+		{ "127.0.0.1:8080", LISTENER },
+		{ "127.0.0.1:5349", LISTENER },      /* tls-listen, and DTLS */
+		{ "127.0.0.2:5349", ALLOW },
+		{ "127.0.0.1:5350", ALLOW },
+		{ "[::1]:8080", ALLOW },             /* http is IPv4 only */
+	};
+
+	allow(c, "127.0.0.0/8");
+	allow(c, "::1/128");
+	assert_int_equal(addr_parse("127.0.0.1:5349", 0, &c->tls_listen[0]), 0);
+	c->ntls_listen = 1;
+	run_rows(c, rows, N(rows));
+}
+
+static enum policy_verdict
+check_host(const struct conf *c, const struct cidr *host, size_t n,
+	   const char *peer)
+{
+	struct policy p;
+	struct sockaddr_storage ss = sa(peer);
+
+	policy_init(&p, c, host, n);
+	return policy_check(&p, (struct sockaddr *)&ss);
+}
+
+/* The host's own addresses: refused even when allow-peer covers the
+ * range around them, allowed only when allow-peer names the address
+ * itself; relay-to-relay is the TURN core's (test_turn_data.c). */
+static void
+test_host_addresses(void **state)
+{
+	struct conf *c = *state;
+	struct cidr host[3];
+
+	assert_int_equal(cidr_parse("127.0.0.0/8", &host[0]), 0);
+	assert_int_equal(cidr_parse("93.184.216.99", &host[1]), 0);
+	assert_int_equal(cidr_parse("::1", &host[2]), 0);
+	/* a public address of the host: no allow-peer needed to refuse it */
+	assert_int_equal(check_host(c, host, 3, "93.184.216.99"), HOST);
+	assert_int_equal(check_host(c, host, 3, "[::ffff:93.184.216.99]:5000"),
+			 HOST);
+	assert_int_equal(check_host(c, host, 3, "93.184.216.98"), ALLOW);
+	assert_int_equal(check_host(c, host, 3, "127.0.0.2"), HOST);
+	allow(c, "127.0.0.0/8");
+	allow(c, "0.0.0.0/0");
+	allow(c, "::/0");
+	assert_int_equal(check_host(c, host, 3, "127.0.0.1"), HOST);
+	assert_int_equal(check_host(c, host, 3, "127.0.0.9"), HOST);
+	assert_int_equal(check_host(c, host, 3, "93.184.216.99"), HOST);
+	assert_int_equal(check_host(c, host, 3, "[::1]:5000"), HOST);
+	allow(c, "127.0.0.1/32");                  /* exactly: allowed */
+	allow(c, "::ffff:93.184.216.99/128");
+	assert_int_equal(check_host(c, host, 3, "127.0.0.1"), ALLOW);
+	assert_int_equal(check_host(c, host, 3, "127.0.0.9"), HOST);
+	assert_int_equal(check_host(c, host, 3, "93.184.216.99"), ALLOW);
+	/* never the listeners, named exactly or not */
+	assert_int_equal(check_host(c, host, 3, "127.0.0.1:9641"), LISTENER);
+	assert_string_equal(policy_verdict_name(POLICY_DENY_HOST), "host");
+}
+
+/* The machine's real interfaces: loopback is there, as its /8. */
+static void
+test_host_cidrs_of_this_machine(void **state)
+{
+	struct cidr h[64], lo;
+	size_t n = addr_host_cidrs(h, 64);
+	bool found = false;
+
+	(void)state;
+	assert_true(n > 0);
+	assert_int_equal(cidr_parse("127.0.0.0/8", &lo), 0);
+	for (size_t i = 0; i < n; i++)
+		found |= h[i].family == AF_INET && h[i].prefix == 8 &&
+			 memcmp(h[i].ip, lo.ip, 4) == 0;
+	assert_true(found);
+}
+
 /* 64:ff9b::a.b.c.d, once allowed, must pass as a.b.c.d too. */
 static void
 test_nat64(void **state)
@@ -369,6 +455,8 @@ main(void)
 		T(test_config_cidr_normalised), T(test_deny_peer), T(test_deny_all_mapped),
 		T(test_allow_beats_deny), T(test_listener),
 		T(test_wildcard_listener), T(test_nat64),
+		T(test_all_listeners), T(test_host_addresses),
+		cmocka_unit_test(test_host_cidrs_of_this_machine),
 		cmocka_unit_test(test_normalise), cmocka_unit_test(test_names),
 	};
 
