@@ -99,8 +99,15 @@ struct conf {
 	/* lifetimes and quotas */
 	unsigned default_lifetime;        /* default 600 */
 	unsigned max_lifetime;            /* default 3600 */
-	unsigned user_quota;              /* allocations per user, default 32; 0 = none */
-	unsigned total_quota;             /* allocations in all, default 0 = none */
+	unsigned user_quota;              /* allocations per user; 0 = none
+					     (default) */
+	unsigned total_quota;             /* allocations in all; 0 = the relay
+					     port count (default) */
+	unsigned anon_quota;              /* of scoped credentials in all; 0 =
+					     half the total (default) */
+	unsigned anon_quota_per_ip;       /* of scoped credentials per source
+					     (IPv6 /64), default 32, never
+					     over half the relay ports */
 	unsigned max_permissions;         /* per allocation, default 64; >= 1 */
 	unsigned max_bps;                 /* bytes/s per allocation, each way; 0 = none */
 

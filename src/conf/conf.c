@@ -50,8 +50,10 @@ conf_defaults(struct conf *c)
 	c->relay_port_max = 65535;
 	c->default_lifetime = 600;
 	c->max_lifetime = 3600;
-	c->user_quota = 32;
+	c->user_quota = 0;
 	c->total_quota = 0;
+	c->anon_quota = 0;
+	c->anon_quota_per_ip = 32;
 	c->max_permissions = 64;
 	c->tcp_idle_timeout = 30;
 	c->max_conns = 4096;

@@ -45,6 +45,8 @@ static const struct conf_key keys[] = {
 	INT_KEY("max-lifetime", max_lifetime, 1, DAY),
 	INT_KEY("user-quota", user_quota, 0, QUOTA_MAX),
 	INT_KEY("total-quota", total_quota, 0, QUOTA_MAX),
+	INT_KEY("anonymous-quota", anon_quota, 0, QUOTA_MAX),
+	INT_KEY("anonymous-quota-per-ip", anon_quota_per_ip, 1, QUOTA_MAX),
 	INT_KEY("max-permissions", max_permissions, 1, QUOTA_MAX),
 	INT_KEY("max-bps", max_bps, 0, 1000000000),
 	INT_KEY("tcp-idle-timeout", tcp_idle_timeout, 1, DAY),

@@ -330,6 +330,7 @@ turn_allocate(struct turn_server *s, const struct turn_pkt *p,
 	struct alloc *a;
 	int code, err, failed[2] = { 0, 0 };
 	uint64_t token = 0;
+	const struct sockaddr *src;
 
 	if (!turn_authenticate(s, p, m, &ar))
 		return;
@@ -349,10 +350,11 @@ turn_allocate(struct turn_server *s, const struct turn_pkt *p,
 		turn_reply_error(s, p, m, code, &ar);
 		return;
 	}
-	if ((err = turn_sh_quota_take(s->sh, ar.user)) == 0 &&
+	src = ar.relay_only ? p->client : NULL;
+	if ((err = turn_sh_quota_take(s->sh, ar.user, src)) == 0 &&
 	    (err = alloc_create(s->allocs, &ft, ar.user, r.lifetime,
 				p->now_ms, &a)) != 0)
-		turn_sh_quota_put(s->sh, ar.user);
+		turn_sh_quota_put(s->sh, ar.user, src);
 	if (err != 0) {
 		drop_token(s, &r);
 		turn_reply_error(s, p, m, create_error(err), &ar);

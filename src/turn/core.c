@@ -145,7 +145,8 @@ close_relays(struct turn_server *s, struct alloc *a)
 		turn_sh_port_release(s->sh, a->relay[i].sa.sa_family,
 				     sau_port(&a->relay[i]));
 	}
-	turn_sh_quota_put(s->sh, a->user);
+	turn_sh_quota_put(s->sh, a->user, a->relay_only ? &a->ft.client.sa
+							: NULL);
 }
 
 void

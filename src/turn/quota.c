@@ -1,11 +1,17 @@
 /**
- * @file quota.c  Allocations per username and in all, for user-quota
- * (486) and total-quota (508), RFC 8656 §7.2. Not locked: shared.c
- * holds its mutex around every call.
+ * @file quota.c  Allocations per key and in all, RFC 8656 §7.2 (486 over
+ * a key's limit, 508 over the total). Two tables use it (shared.c): every
+ * allocation by username (user-quota, off by default; total-quota, by
+ * default the relay port count), and the allocations of scoped
+ * (anonymous) credentials by source address, an IPv6 source by its /64
+ * (anonymous-quota-per-ip, anonymous-quota). Not locked: shared.c holds
+ * its mutex around every call.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "turn_int.h"
 
@@ -150,4 +156,54 @@ quota_put(struct quota *q, const char *user)
 		free(u);
 		q->nusers--;
 	}
+}
+
+/*
+ * The limits a config means: [0] per user, [1] in all, [2] scoped
+ * credentials in all, [3] scoped per source. Defaults (0) follow the
+ * relay port range (one port a family per allocation): the total is the
+ * range, scoped ones get half of it, and one source at most half of the
+ * range whatever is configured, so that a scoped flood leaves room for
+ * static users and app credentials.
+ */
+void
+quota_limits_of(const struct conf *c, unsigned out[4])
+{
+	unsigned ports = (unsigned)c->relay_port_max - c->relay_port_min + 1;
+	unsigned half = ports / 2 ? ports / 2 : 1;
+
+	out[0] = c->user_quota;
+	out[1] = c->total_quota ? c->total_quota : ports;
+	out[2] = c->anon_quota ? c->anon_quota : (out[1] / 2 ? out[1] / 2 : 1);
+	out[3] = c->anon_quota_per_ip;
+	if (out[3] == 0 || out[3] > out[2])
+		out[3] = out[2];
+	if (out[3] > half)
+		out[3] = half;
+}
+
+/* The key of a source: an IPv4 address (mapped ones too) as itself, an
+ * IPv6 address by its /64. */
+void
+quota_src_key(const struct sockaddr *sa, char *out, size_t cap)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct in6_addr a;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  ip, sizeof(ip));
+		snprintf(out, cap, "%s", ip);
+		return;
+	}
+	a = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (memcmp(a.s6_addr, mapped, 12) == 0) {
+		inet_ntop(AF_INET, a.s6_addr + 12, ip, sizeof(ip));
+		snprintf(out, cap, "%s", ip);
+		return;
+	}
+	memset(a.s6_addr + 8, 0, 8);
+	inet_ntop(AF_INET6, &a, ip, sizeof(ip));
+	snprintf(out, cap, "%s/64", ip);
 }

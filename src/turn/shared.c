@@ -28,6 +28,7 @@ struct turn_shared {
 	uint16_t lo;                      /* the relay range's first port */
 	struct turn_token tokens[TURN_MAX_TOKENS];
 	struct quota *quota;              /* allocations per username */
+	struct quota *anon;               /* scoped ones per source */
 	struct ratelimit *rl;             /* NULL: no limits */
 	unsigned rates[3];                /* rate-limit, -burst, auth-fail-limit */
 	uint8_t key[16];                  /* the table's hash key */
@@ -83,6 +84,7 @@ turn_shared_new(struct turn_shared **out, const struct conf *conf,
 				 conf->relay_port_max) != 0)
 			goto fail;
 	if ((err = quota_new(&sh->quota)) != 0 ||
+	    (err = quota_new(&sh->anon)) != 0 ||
 	    (err = ratelimit_from_conf(sh, conf, &sh->rl)) != 0)
 		goto fail;
 	rates_of(conf, sh->rates);
@@ -100,6 +102,7 @@ turn_shared_free(struct turn_shared *sh)
 	if (sh == NULL)
 		return;
 	quota_free(sh->quota);
+	quota_free(sh->anon);
 	for (int i = 0; i < 2; i++) {
 		portpool_free(sh->ports[i]);
 	}
@@ -116,11 +119,13 @@ void
 turn_shared_reconfigure(struct turn_shared *sh, const struct conf *conf)
 {
 	struct ratelimit *rl;
-	unsigned r[3];
+	unsigned r[3], q[4];
 
 	rates_of(conf, r);
+	quota_limits_of(conf, q);
 	pthread_mutex_lock(&sh->mu);
-	quota_set_limits(sh->quota, conf->user_quota, conf->total_quota);
+	quota_set_limits(sh->quota, q[0], q[1]);
+	quota_set_limits(sh->anon, q[3], q[2]);
 	if (memcmp(r, sh->rates, sizeof(r)) != 0 &&
 	    ratelimit_from_conf(sh, conf, &rl) == 0) {
 		rl_free(sh->rl);
@@ -338,21 +343,34 @@ turn_sh_rl_over(struct turn_shared *sh, enum rl_kind k,
 /* ---- quotas (RFC 8656 §7.2: 486 per user; 508 in all) ---- */
 
 int
-turn_sh_quota_take(struct turn_shared *sh, const char *user)
+turn_sh_quota_take(struct turn_shared *sh, const char *user,
+		   const struct sockaddr *src)
 {
+	char key[QUOTA_SRC_MAX];
 	int err;
 
+	if (src != NULL)
+		quota_src_key(src, key, sizeof(key));
 	pthread_mutex_lock(&sh->mu);
 	err = quota_take(sh->quota, user);
+	if (err == 0 && src != NULL && (err = quota_take(sh->anon, key)) != 0)
+		quota_put(sh->quota, user);
 	pthread_mutex_unlock(&sh->mu);
 	return err;
 }
 
 void
-turn_sh_quota_put(struct turn_shared *sh, const char *user)
+turn_sh_quota_put(struct turn_shared *sh, const char *user,
+		  const struct sockaddr *src)
 {
+	char key[QUOTA_SRC_MAX];
+
+	if (src != NULL)
+		quota_src_key(src, key, sizeof(key));
 	pthread_mutex_lock(&sh->mu);
 	quota_put(sh->quota, user);
+	if (src != NULL)
+		quota_put(sh->anon, key);
 	pthread_mutex_unlock(&sh->mu);
 }
 

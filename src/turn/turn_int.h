@@ -126,8 +126,12 @@ bool turn_sh_rl_take(struct turn_shared *sh, enum rl_kind k,
 bool turn_sh_rl_over(struct turn_shared *sh, enum rl_kind k,
 		     const struct sockaddr *src, uint64_t now_ms);
 /* 0, EDQUOT (486), ENOSPC (508) or ENOMEM; counted until _put. */
-int turn_sh_quota_take(struct turn_shared *sh, const char *user);
-void turn_sh_quota_put(struct turn_shared *sh, const char *user);
+/* A new allocation of user; src non-NULL for a scoped (relay-only)
+ * credential, counted by source too. 0, EDQUOT (486) or ENOSPC (508). */
+int turn_sh_quota_take(struct turn_shared *sh, const char *user,
+		       const struct sockaddr *src);
+void turn_sh_quota_put(struct turn_shared *sh, const char *user,
+		       const struct sockaddr *src);
 unsigned turn_sh_quota_user(struct turn_shared *sh, const char *user);
 
 /* quota.c: the counts behind turn_sh_quota_* (no lock of its own). */
@@ -138,5 +142,8 @@ void quota_set_limits(struct quota *q, unsigned user_max, unsigned total_max);
 int quota_take(struct quota *q, const char *user);
 void quota_put(struct quota *q, const char *user);
 unsigned quota_user(const struct quota *q, const char *user);
+void quota_limits_of(const struct conf *c, unsigned out[4]);
+#define QUOTA_SRC_MAX 64
+void quota_src_key(const struct sockaddr *sa, char *out, size_t cap);
 
 #endif

@@ -496,27 +496,6 @@ test_relay_to_relay(void **state)
 
 /* ---- scoped credentials (anonymous-relay "relay") ---- */
 
-#define SECRET "scope-secret"
-
-/* A REST credential as signaling hands out: "EXPIRY:relay:ID" when
- * relay_only; name and pass must outlive the client. */
-static void
-rest_cli(struct fx *f, struct client *c, const char *ip, bool relay_only,
-	 char name[96], char pass[64])
-{
-	assert_true(auth_rest_username(name, 96, f->wall_s + 600, relay_only,
-				       "s1") > 0);
-	assert_int_equal(auth_rest_password(SECRET, name, pass, 64), 28);
-	cli(c, ip, 40000, name, pass);
-}
-
-static void
-with_secret(struct fx *f)
-{
-	f->conf.auth_secrets[0] = strdup(SECRET);
-	f->conf.nsecrets = 1;
-}
-
 /* A scoped credential relays to this server's allocations and nowhere
  * else, whatever allow-peer says: CreatePermission (with and without a
  * port), ChannelBind, Send; an unscoped one with the same secret is
@@ -532,7 +511,7 @@ test_relay_only_scope(void **state)
 	with_secret(f);
 	assert_int_equal(cidr_parse("0.0.0.0/0", &f->conf.allow_peer[0]), 0);
 	f->conf.nallow_peer = 1;
-	rest_cli(f, &a, "192.0.2.10", true, na, pa);
+	rest_cli(f, &a, "192.0.2.10", 40000, true, na, pa);
 	cli(&b, "192.0.2.11", 40000, "bob", "bob-pw");
 	assert_int_equal(allocate(f, &a), 200);
 	assert_true(alloc_of(f, &a)->relay_only);
@@ -554,7 +533,7 @@ test_relay_only_scope(void **state)
 	assert_int_equal(send_ind(f, &a, &pub, "x", 1), 0);
 	assert_int_equal(f->io.relay_sends, 0);
 	/* The same secret, no scope: allow-peer 0.0.0.0/0 applies. */
-	rest_cli(f, &u, "192.0.2.12", false, nu, pu);
+	rest_cli(f, &u, "192.0.2.12", 40000, false, nu, pu);
 	assert_int_equal(allocate(f, &u), 200);
 	assert_false(alloc_of(f, &u)->relay_only);
 	assert_int_equal(perm1(f, &u, PEER, PPORT), 200);
@@ -570,7 +549,7 @@ test_relay_only_cannot_widen(void **state)
 	char name[96], pass[64], wide[96];
 
 	with_secret(f);
-	rest_cli(f, &c, "192.0.2.10", true, name, pass);
+	rest_cli(f, &c, "192.0.2.10", 40000, true, name, pass);
 	assert_true(auth_rest_relay_only(name));
 	assert_true(auth_rest_username(wide, sizeof(wide), f->wall_s + 600,
 				       false, "s1") > 0);

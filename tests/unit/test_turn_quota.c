@@ -25,6 +25,121 @@ test_486_user_quota(void **state)
 	assert_int_equal(alloc_count(f->srv.allocs), 2);
 }
 
+/* No per-user limit by default: one static user shared by many clients
+ * (a web app's browsers, turnutils runs left to expire) is bounded by the
+ * total only, which is the relay port count. */
+static void
+test_no_user_quota_by_default(void **state)
+{
+	struct fx *f = *state;
+	struct client c[11];
+
+	assert_int_equal(f->conf.user_quota, 0);
+	for (int i = 0; i < 10; i++) {
+		cli(&c[i], "192.0.2.10", (uint16_t)(40000 + i), "alice",
+		    "alice-pw");
+		assert_int_equal(allocate(f, &c[i]), 200);
+	}
+	cli(&c[10], "192.0.2.11", 40000, "bob", "bob-pw");
+	assert_int_equal(allocate(f, &c[10]), 508);    /* 10 relay ports */
+}
+
+/* What a config means: the total from the port range, half of it for
+ * scoped credentials, a source never over half the ports. */
+static void
+test_quota_defaults(void **state)
+{
+	struct fx *f = *state;
+	unsigned q[4];
+
+	f->conf.relay_port_min = 50000;
+	f->conf.relay_port_max = 50099;               /* 100 ports */
+	quota_limits_of(&f->conf, q);
+	assert_int_equal(q[0], 0);
+	assert_int_equal(q[1], 100);
+	assert_int_equal(q[2], 50);
+	assert_int_equal(q[3], 32);
+	f->conf.anon_quota_per_ip = 1000;
+	quota_limits_of(&f->conf, q);
+	assert_int_equal(q[3], 50);                   /* half the ports */
+	f->conf.anon_quota = 90;
+	quota_limits_of(&f->conf, q);
+	assert_int_equal(q[3], 50);
+	f->conf.relay_port_max = 50019;               /* 20 ports */
+	f->conf.anon_quota = 0;
+	quota_limits_of(&f->conf, q);
+	assert_int_equal(q[1], 20);
+	assert_int_equal(q[2], 10);
+	assert_int_equal(q[3], 10);
+	f->conf.total_quota = 7;
+	quota_limits_of(&f->conf, q);
+	assert_int_equal(q[2], 3);
+	assert_int_equal(q[3], 3);
+}
+
+/* An Allocate for an IPv6 relay. */
+static int
+allocate6(struct fx *f, struct client *c)
+{
+	stun_enc_u32(alloc_req(f, c), STUN_A_REQUESTED_ADDRESS_FAMILY,
+		     0x02u << 24);
+	return xmit(f, c);
+}
+
+/* Scoped credentials count by source, an IPv6 source by its /64: one
+ * source over anonymous-quota-per-ip gets 486, its /64 neighbour too, and
+ * another /64 and a static user from the same source still allocate;
+ * released allocations give their place back. */
+static void
+test_486_anon_per_source(void **state)
+{
+	struct fx *f = *state;
+	struct client c[8], st;
+	char names[8][96], pass[8][64];
+
+	with_secret(f);
+	with_v6(f);
+	assert_int_equal(addr_parse("[2001:db8::1]:3478", 0, &f->local), 0);
+	f->conf.relay_port_max = PORT_MIN + 39;
+	f->conf.anon_quota_per_ip = 3;
+	for (int i = 0; i < 3; i++) {
+		rest_cli(f, &c[i], "2001:db8:1:1::1", (uint16_t)(40000 + i),
+			 true, names[i], pass[i]);
+		assert_int_equal(allocate6(f, &c[i]), 200);
+	}
+	rest_cli(f, &c[3], "2001:db8:1:1::1", 40003, true, names[3], pass[3]);
+	assert_int_equal(allocate6(f, &c[3]), 486);
+	rest_cli(f, &c[4], "2001:db8:1:1:ffff::2", 40000, true, names[4],
+		 pass[4]);
+	assert_int_equal(allocate6(f, &c[4]), 486);     /* same /64 */
+	rest_cli(f, &c[5], "2001:db8:1:2::1", 40000, true, names[5], pass[5]);
+	assert_int_equal(allocate6(f, &c[5]), 200);     /* another /64 */
+	cli(&st, "2001:db8:1:1::1", 41000, "alice", "alice-pw");
+	assert_int_equal(allocate6(f, &st), 200);       /* static: not scoped */
+	assert_int_equal(refresh(f, &c[0], 0), 200);
+	assert_int_equal(allocate6(f, &c[3]), 200);     /* place given back */
+}
+
+/* Scoped credentials from many sources stop at anonymous-quota (half
+ * the total by default), leaving the rest to static users. */
+static void
+test_508_anon_total(void **state)
+{
+	struct fx *f = *state;
+	struct client c[21], st;
+	char names[21][96], pass[21][64], ip[32];
+
+	with_secret(f);
+	f->conf.relay_port_max = PORT_MIN + 39;       /* 40: 20 anonymous */
+	for (int i = 0; i < 21; i++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%d", i + 1);
+		rest_cli(f, &c[i], ip, 40000, true, names[i], pass[i]);
+		assert_int_equal(allocate(f, &c[i]), i < 20 ? 200 : 508);
+	}
+	cli(&st, "198.51.100.1", 41000, "alice", "alice-pw");
+	assert_int_equal(allocate(f, &st), 200);
+}
+
 static void
 test_508_total_quota(void **state)
 {
@@ -389,6 +504,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quota_counts),
 		T(test_486_user_quota),
+		T(test_no_user_quota_by_default),
+		T(test_quota_defaults),
+		T(test_486_anon_per_source),
+		T(test_508_anon_total),
 		T(test_508_total_quota),
 		T(test_508_ports_exhausted),
 		T(test_eaddrinuse_then_success),

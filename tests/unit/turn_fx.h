@@ -725,4 +725,27 @@ assert_relayed(struct fx *f, struct client *c,
 	assert_memory_equal(f->io.rs_buf, data, len);
 }
 
+/* ---- scoped credentials (anonymous-relay "relay") ---- */
+
+#define SECRET "scope-secret"
+
+/* A REST credential as signaling hands out: "EXPIRY:relay:ID" when
+ * relay_only; name and pass must outlive the client. */
+static void
+rest_cli(struct fx *f, struct client *c, const char *ip, uint16_t port,
+	 bool relay_only, char name[96], char pass[64])
+{
+	assert_true(auth_rest_username(name, 96, f->wall_s + 600, relay_only,
+				       "s1") > 0);
+	assert_int_equal(auth_rest_password(SECRET, name, pass, 64), 28);
+	cli(c, ip, port, name, pass);
+}
+
+static void
+with_secret(struct fx *f)
+{
+	f->conf.auth_secrets[0] = strdup(SECRET);
+	f->conf.nsecrets = 1;
+}
+
 #endif /* TURN_FX_H */
