@@ -42,12 +42,13 @@ free_port() {
 # relay_range: "LO-HI", 1000 relay ports outside the kernel's ephemeral
 # range (where the clients' own sockets live: a relay port taken by one
 # of them would make an Allocate with a RESERVATION-TOKEN fail at random).
-relay_range() {
-	local lo hi r
+relay_range() { # [N]: N ports (1000)
+	local lo hi r n=${1:-1000}
 	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
-	if [ "$hi" -lt 64000 ]; then r=$((hi + 1 + RANDOM % (64000 - hi)))
-	else r=$((10000 + RANDOM % (lo - 11000))); fi
-	echo "$r-$((r + 999))"
+	if [ "$hi" -lt $((65000 - n)) ]; then
+		r=$((hi + 1 + RANDOM % (65000 - n - hi)))
+	else r=$((10000 + RANDOM % (lo - 10000 - n))); fi
+	echo "$r-$((r + n - 1))"
 }
 
 # start_server ARGS...: start turnpike in the background, wait until it
