@@ -71,8 +71,8 @@ check "control: Connect is judged too (192.0.2.1, documentation range: 403)" \
 	grep -q '^CONNECT 403' <<<"$out"
 
 log=$WORK/server.log
-check "log: IPv6 spellings were judged on an IPv6 relay as default-deny" \
-	grep -q 'relay=\[::1\]:[0-9]* peer="\[::ffff:127.0.0.1\]:[0-9]* (default-deny)"' "$log"
+check "log: IPv6 spellings were judged on an IPv6 relay as the host's loopback" \
+	grep -q 'relay=\[::1\]:[0-9]* peer="\[::ffff:127.0.0.1\]:[0-9]* (host)"' "$log"
 check "log: NAT64 loopback judged default-deny" \
 	grep -q 'peer="\[64:ff9b::7f00:1\]:[0-9]* (default-deny)"' "$log"
 check "log: 0.0.0.0 and [::] are never relayed to" \
