@@ -60,7 +60,7 @@ async function check(desc, fn, explain) {
 
 const hook = (page, expr) => page.evaluate(`window.turnpikeDemo.${expr}`);
 
-async function joinAs(browser, name) {
+async function joinAs(browser, name, relayOnly = true) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.log(`# ${name} page error: ${e.message}`));
@@ -70,7 +70,8 @@ async function joinAs(browser, name) {
   await page.goto(URL, { timeout: WAIT_MS });
   await page.fill('#room', ROOM);
   await page.fill('#name', name);
-  await page.check('#relay-only');
+  if (relayOnly) await page.check('#relay-only');
+  else await page.uncheck('#relay-only');
   await page.click('#join');
   page.who = name;
   await page.waitForFunction(() => window.turnpikeDemo.me() !== null, null, { timeout: WAIT_MS });
@@ -151,6 +152,16 @@ async function turnsOnly(browser) {
     () => framesGrow(two), () => describe(two));
 }
 
+// Two participants without relay-only: any pair may win (host pairs on
+// loopback here); the call connects and video flows.
+async function normalCall(browser) {
+  const two = [await joinAs(browser, 'dora', false), await joinAs(browser, 'eve', false)];
+  await check('normal call: both peer connections reach connected',
+    () => allConnected(two), () => describe(two));
+  await check('normal call: remote video frames decoded and growing on both sides',
+    () => framesGrow(two), () => describe(two));
+}
+
 async function main() {
   const t0 = Date.now();
   const browser = await chromium.launch({
@@ -159,6 +170,7 @@ async function main() {
   });
   try {
     if (process.env.TURNS) return await turnsOnly(browser);
+    if (process.env.NORMAL) return await normalCall(browser);
     const alice = await joinAs(browser, 'alice');
     const bob = await joinAs(browser, 'bob');
     const two = [alice, bob];

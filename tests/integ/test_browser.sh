@@ -177,6 +177,7 @@ if serve -c etc/turnpike.conf; then
 	check "default config: says it generated a REST secret, without printing it" \
 		grep -q 'generated a random TURN REST secret' "$WORK/server.log"
 	browse "$url" ONLY_TWO=1 TAG="default config"
+	browse "$url" NORMAL=1 TAG="default config"
 	stopped "default config"
 else
 	not_ok "server starts with etc/turnpike.conf in namespace $NS"
