@@ -83,6 +83,10 @@ struct tcp_pipe {
 	struct bufferevent *peer, *client;
 	uint32_t id;                      /* CONNECTION-ID */
 	bool connecting;
+	/* Half-close: [0] the peer side, [1] the client side. */
+	bool eof[2];                      /* its input ended */
+	bool shut[2];                     /* its output flushed and shut */
+	struct event *linger;             /* deadline once a side ended */
 	struct server *srv;
 	TAILQ_ENTRY(tcp_pipe) link;
 };

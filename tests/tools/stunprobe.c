@@ -12,6 +12,8 @@
  *             | refresh (a Refresh, then the allocation is left to expire)
  *             | data PERM_PEER [TARGET [hold]] | burst COUNT
  *             | reserve (EVEN-PORT R, then its token from two sockets)
+ *             | pipe-peer-close N | pipe-client-close N (RFC 6062 end to
+ *               end with this process as the peer: see t_pipe)
  *     PEER: IP, IP:PORT or [IPv6]:PORT. The relay is of PEER's family
  *     (REQUESTED-ADDRESS-FAMILY for IPv6). connect: over TCP, a TCP
  *     allocation (RFC 6062) and a Connect. Prints "ALLOCATE code", then
@@ -25,12 +27,14 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "addr.h"
 #include "auth.h"
@@ -407,14 +411,18 @@ peer_parse(const char *peer, struct sockaddr_storage *ss)
 	return addr_parse(peer, 9, ss);
 }
 
-/* One request carrying XOR-PEER-ADDRESS (and a channel number). */
+/* One request carrying XOR-PEER-ADDRESS (and a channel number); the
+ * answer's CONNECTION-ID into *id when id is not NULL. */
 static int
-t_peer_req(struct tclient *c, uint16_t method, const char *peer, int chan)
+t_peer_req_id(struct tclient *c, uint16_t method, const char *peer, int chan,
+	      uint32_t *id)
 {
 	uint8_t buf[2048], cn[4] = { (uint8_t)(chan >> 8), (uint8_t)chan };
 	struct sockaddr_storage ss;
 	struct stun_enc e;
+	struct stun_msg m;
 	size_t len;
+	int code;
 
 	if (peer_parse(peer, &ss) != 0)
 		return -1;
@@ -423,7 +431,18 @@ t_peer_req(struct tclient *c, uint16_t method, const char *peer, int chan)
 		stun_enc_attr(&e, STUN_A_CHANNEL_NUMBER, cn, 4);
 	stun_enc_addr(&e, STUN_A_XOR_PEER_ADDRESS, (struct sockaddr *)&ss,
 		      true);
-	return t_xchg(c, method, &e, buf, &len);
+	code = t_xchg(c, method, &e, buf, &len);
+	if (code == 200 && id != NULL &&
+	    (stun_decode(&m, buf, len) != 0 ||
+	     stun_attr_u32(&m, stun_find(&m, STUN_A_CONNECTION_ID), id) != 0))
+		return -1;
+	return code;
+}
+
+static int
+t_peer_req(struct tclient *c, uint16_t method, const char *peer, int chan)
+{
+	return t_peer_req_id(c, method, peer, chan, NULL);
 }
 
 static int
@@ -639,6 +658,144 @@ t_redeem(const struct tclient *c, char **av)
 	return 0;
 }
 
+/* ---- RFC 6062 end to end, this process as the peer ---- */
+
+/* Bytes until EOF (or 2 s of silence; 4096 reads at most); those that
+ * break the pattern offset & 0xff are counted in *bad. */
+static size_t
+drain_count(int fd, size_t *bad, bool *eof)
+{
+	uint8_t buf[4096];
+	size_t got = 0;
+	ssize_t n = 0;
+
+	*bad = 0;
+	for (int i = 0; i < 4096 && wait_readable(fd) == 0; i++) {
+		if ((n = recv(fd, buf, sizeof(buf), 0)) <= 0)
+			break;
+		for (ssize_t k = 0; k < n; k++)
+			*bad += buf[k] != (uint8_t)(got + (size_t)k);
+		got += (size_t)n;
+	}
+	*eof = n == 0;
+	return got;
+}
+
+/* A child process sends n bytes of the pattern on fd and closes it at
+ * once (each send bounded by SO_SNDTIMEO); our copy of fd is closed, so
+ * the close is the child's. Its pid, or -1. */
+static pid_t
+writer_spawn(int fd, size_t n)
+{
+	struct timeval tv = { 5, 0 };
+	uint8_t buf[4096];
+	pid_t pid;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if ((pid = fork()) == 0) {
+		for (size_t off = 0; off < n;) {
+			size_t k = n - off < sizeof(buf) ? n - off : sizeof(buf);
+			for (size_t i = 0; i < k; i++)
+				buf[i] = (uint8_t)(off + i);
+			if (send(fd, buf, k, MSG_NOSIGNAL) != (ssize_t)k)
+				break;
+			off += k;
+		}
+		close(fd);
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+/* A listener on the relay's IP (any port) as "IP:PORT" in out. */
+static int
+peer_listen(const struct tclient *c, char *out, size_t cap)
+{
+	struct sockaddr_storage ss = c->relayed;
+	socklen_t sl = sizeof(ss);
+	int fd;
+
+	addr_set_port((struct sockaddr *)&ss, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss,
+			   addr_len((struct sockaddr *)&ss)) != 0 ||
+	    listen(fd, 4) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+		return -1;
+	addr_str((struct sockaddr *)&ss, out, cap);
+	return fd;
+}
+
+/* ConnectionBind for id on a new data connection d (same credentials). */
+static int
+t_conn_bind(const struct tclient *c, char **av, uint32_t id,
+	    struct tclient *d)
+{
+	uint8_t buf[2048];
+	struct stun_enc e;
+	size_t len;
+
+	*d = *c;
+	if ((d->fd = connect_to(av[0], av[1], SOCK_STREAM)) < 0)
+		return -1;
+	t_begin(&e, buf, STUN_CONNECTION_BIND, STUN_REQUEST);
+	stun_enc_u32(&e, STUN_A_CONNECTION_ID, id);
+	return t_xchg(d, STUN_CONNECTION_BIND, &e, buf, &len);
+}
+
+/*
+ * pipe-peer-close N: Connect to a peer this process accepts; the peer
+ * (a child process) sends N bytes and closes at once, without waiting
+ * for the data connection to be bound; the client's data connection
+ * reads until EOF. pipe-client-close N: the client (a child) sends N
+ * bytes on the bound data connection and closes it at once; the peer
+ * reads until EOF. Prints "CONNECT code", "BIND code" and
+ * "PIPE got N bad B eof E" (bytes received, bytes out of pattern, EOF).
+ */
+static int
+t_pipe(struct tclient *c, char **av, bool peer_closes, size_t n)
+{
+	char peer[ADDR_STRLEN];
+	struct tclient d = { .fd = -1 };
+	int lfd = peer_listen(c, peer, sizeof(peer)), pfd = -1, code;
+	size_t got = 0, bad = 0;
+	pid_t pid = -1;
+	uint32_t id = 0;
+	bool eof = false;
+
+	if (lfd < 0)
+		return 1;
+	code = t_peer_req_id(c, STUN_CONNECT, peer, 0, &id);
+	printf("CONNECT %d\n", code);
+	if (code == 200 && wait_readable(lfd) == 0)
+		pfd = accept(lfd, NULL, NULL);
+	if (pfd >= 0 && peer_closes) {
+		pid = writer_spawn(pfd, n);
+		pfd = -1;
+	}
+	code = pid >= 0 || pfd >= 0 ? t_conn_bind(c, av, id, &d) : -1;
+	printf("BIND %d\n", code);
+	if (code == 200 && peer_closes)
+		got = drain_count(d.fd, &bad, &eof);
+	if (code == 200 && !peer_closes) {
+		pid = writer_spawn(d.fd, n);
+		d.fd = -1;
+		got = drain_count(pfd, &bad, &eof);
+	}
+	printf("PIPE got %zu bad %zu eof %d\n", got, bad, eof);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (d.fd >= 0)
+		close(d.fd);
+	if (pfd >= 0)
+		close(pfd);
+	close(lfd);
+	return 0;
+}
+
 static int
 cmd_turn(char **av)
 {
@@ -651,7 +808,7 @@ cmd_turn(char **av)
 		return 2;
 	if (peer != NULL && peer_parse(peer, &ss) == 0)
 		c.family = ss.ss_family;
-	c.tcp = strcmp(act, "connect") == 0;
+	c.tcp = strcmp(act, "connect") == 0 || strncmp(act, "pipe-", 5) == 0;
 	c.fd = connect_to(av[0], av[1], c.tcp ? SOCK_STREAM : SOCK_DGRAM);
 	if (c.fd < 0)
 		return 1;
@@ -703,6 +860,9 @@ cmd_turn(char **av)
 				       t_data(&c, target, 0x4002));
 		}
 	}
+	if (strncmp(act, "pipe-", 5) == 0 && peer != NULL)
+		return t_pipe(&c, av, strcmp(act, "pipe-peer-close") == 0,
+			      (size_t)atoi(peer));
 	if (strcmp(act, "burst") == 0 && peer != NULL)
 		return t_burst(&c, (uint32_t)atoi(peer));
 	if (strcmp(act, "refresh") == 0)      /* then left to expire */
