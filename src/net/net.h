@@ -97,6 +97,7 @@ struct tcp_conn {
 	enum turn_transport tp;           /* TP_TCP or TP_TLS */
 	struct bufferevent *bev;
 	struct tcp_pipe *pipe;            /* set by ConnectionBind */
+	struct event *deadline;           /* until the first STUN message */
 	struct sockaddr_storage client, local;
 	struct server *srv;
 	TAILQ_ENTRY(tcp_conn) link;
