@@ -1,26 +1,13 @@
 /**
  * @file admit.c  Who may open a TCP/TLS connection: a cap on all
- * connections and one per source IP, so that one host (or a botnet of
- * idle sockets from one NAT) cannot use up the descriptors that other
- * clients need. Refused connections are closed at once and counted.
+ * connections and one per source (an IPv4 address, an IPv6 /64:
+ * addr_src_key), so that one host (or a botnet of idle sockets from one
+ * NAT) cannot use up the descriptors that other clients need. Refused
+ * connections are closed at once and counted.
  */
-#include <string.h>
-
 #include "addr.h"
 #include "log.h"
 #include "net.h"
-
-static bool
-same_ip(const struct sockaddr_storage *a, const struct sockaddr *b)
-{
-	if (a->ss_family != b->sa_family)
-		return false;
-	if (b->sa_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-}
 
 /* O(connections) per accept: at most max-conns comparisons, and no
  * per-source table to keep or to flood. */
@@ -31,7 +18,8 @@ conns_from(const struct server *srv, const struct sockaddr *client)
 	unsigned n = 0;
 
 	TAILQ_FOREACH(c, &srv->conns, link)
-		n += same_ip(&c->client, client);
+		n += addr_same_source((const struct sockaddr *)&c->client,
+				      client);
 	return n;
 }
 

@@ -11,6 +11,9 @@
  * replies are encrypted with SSL_write and sent from the same socket.
  * Sessions closed by the client (close_notify or an alert), idle for 300 s
  * or stuck in their handshake for 30 s are freed with their allocation.
+ * One source (an IPv4 address, an IPv6 /64) may hold DTLS_HS_PER_SRC
+ * handshakes in progress and max-conns-per-ip sessions, so that one
+ * address that answers its cookies cannot fill the table for others.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -129,6 +132,7 @@ dtls_new_source(struct dtls_listener *l, const struct sockaddr_storage *from,
 		size_t len, uint64_t now_ms)
 {
 	char a[ADDR_STRLEN];
+	const char *why;
 	struct dtls_sess *s;
 	BIO_ADDR *peer;
 	SSL *ssl;
@@ -145,6 +149,11 @@ dtls_new_source(struct dtls_listener *l, const struct sockaddr_storage *from,
 	rc = peer != NULL ? DTLSv1_listen(ssl, peer) : -1;
 	BIO_ADDR_free(peer);
 	addr_str((const struct sockaddr *)from, a, sizeof(a));
+	if (rc == 1 && (why = dtls_sess_admit(l, (const void *)from)) != NULL) {
+		l->refused++;
+		log_debug("dtls %s: refused (%s reached)", a, why);
+		rc = -1;
+	}
 	if (rc != 1 || (s = calloc(1, sizeof(*s))) == NULL) {
 		if (rc == 0) {
 			dtls_flush(l->fd, ssl, (const struct sockaddr *)from);

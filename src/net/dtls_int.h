@@ -13,6 +13,10 @@
 #define DTLS_DGRAM_MAX 1400     /* records packed per datagram */
 #define DTLS_IDLE_MS   (300 * 1000)
 #define DTLS_HS_MS     (30 * 1000)   /* a handshake must finish by then */
+/* Handshakes in progress from one source (an IPv4 address, an IPv6 /64):
+ * a real client runs one per socket, a browser a few at once. Sessions
+ * per source are capped by max-conns-per-ip. */
+#define DTLS_HS_PER_SRC 16
 
 struct dtls_sess {
 	struct net_conn hdr;              /* NET_DTLS: the core's handle */
@@ -35,12 +39,17 @@ struct dtls_listener {
 	struct dtls_sess_list all;
 	size_t nsess;
 	uint64_t cookie_sent;             /* HelloVerifyRequests, no state */
+	uint64_t refused;                 /* over a per-source cap */
 };
 
 struct dtls_sess *dtls_sess_find(struct dtls_listener *l,
 				 const struct sockaddr *from);
 /** false: the table is full. */
 bool dtls_sess_add(struct dtls_listener *l, struct dtls_sess *s);
+/** Why a new session from `from` is refused (a per-source cap reached),
+ *  or NULL: it may have one. */
+const char *dtls_sess_admit(const struct dtls_listener *l,
+			    const struct sockaddr *from);
 void dtls_sess_remove(struct dtls_listener *l, struct dtls_sess *s);
 /** Send what ssl wrote to its memory BIO to `to`. 0 or errno. */
 int dtls_flush(int fd, SSL *ssl, const struct sockaddr *to);

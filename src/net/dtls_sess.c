@@ -1,7 +1,8 @@
 /**
  * @file dtls_sess.c  DTLS building blocks: the stateless cookie (RFC 6347
- * §4.2.1), the session table keyed by client address, and sending what
- * OpenSSL wrote to a memory BIO as datagrams.
+ * §4.2.1), the session table keyed by client address with its
+ * per-source caps, and sending what OpenSSL wrote to a memory BIO as
+ * datagrams.
  *
  * The cookie is HMAC-SHA256(process key, client address and port): a
  * source that cannot receive our HelloVerifyRequest cannot echo it, so
@@ -134,6 +135,28 @@ dtls_sess_add(struct dtls_listener *l, struct dtls_sess *s)
 	TAILQ_INSERT_TAIL(&l->all, s, link);
 	l->nsess++;
 	return true;
+}
+
+/* One pass over the table (DTLS_MAX_SESS at most), made only for a
+ * source whose cookie checked out: a forged source never costs it. */
+const char *
+dtls_sess_admit(const struct dtls_listener *l, const struct sockaddr *from)
+{
+	unsigned cap = l->srv->conf->max_conns_per_ip;
+	const struct dtls_sess *s;
+	size_t all = 0, hs = 0;
+
+	TAILQ_FOREACH(s, &l->all, link) {
+		if (!addr_same_source((const struct sockaddr *)&s->client, from))
+			continue;
+		all++;
+		hs += !s->up;
+	}
+	if (hs >= DTLS_HS_PER_SRC)
+		return "handshakes per source";
+	if (cap != 0 && all >= cap)
+		return "max-conns-per-ip";
+	return NULL;
 }
 
 void

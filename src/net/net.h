@@ -83,6 +83,10 @@ struct tcp_pipe {
 	struct bufferevent *peer, *client;
 	uint32_t id;                      /* CONNECTION-ID */
 	bool connecting;
+	/* Half-close: [0] the peer side, [1] the client side. */
+	bool eof[2];                      /* its input ended */
+	bool shut[2];                     /* its output flushed and shut */
+	struct event *linger;             /* deadline once a side ended */
 	struct server *srv;
 	TAILQ_ENTRY(tcp_pipe) link;
 };
@@ -93,6 +97,7 @@ struct tcp_conn {
 	enum turn_transport tp;           /* TP_TCP or TP_TLS */
 	struct bufferevent *bev;
 	struct tcp_pipe *pipe;            /* set by ConnectionBind */
+	struct event *deadline;           /* until the first STUN message */
 	struct sockaddr_storage client, local;
 	struct server *srv;
 	TAILQ_ENTRY(tcp_conn) link;

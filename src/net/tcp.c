@@ -6,6 +6,12 @@
  * read watermark, output by a cap (a slow reader loses replies, it does
  * not make the server buffer without bound), and an idle connection is
  * closed by a read timeout.
+ *
+ * A read timeout alone does not stop slowloris: a byte every few seconds
+ * keeps it from firing. So a new connection also has an absolute
+ * deadline, tcp-idle-timeout from the accept, by which it must have
+ * finished its TLS handshake and sent a whole STUN message; after that
+ * the idle rule applies (and none while it holds an allocation).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,6 +61,10 @@ drain_frames(struct tcp_conn *c)
 			return false;
 		if (have < flen)
 			return true;
+		if (c->deadline != NULL && (hdr[0] & 0xC0) == 0) {
+			event_free(c->deadline);  /* a STUN message came */
+			c->deadline = NULL;
+		}
 		turn_on_client(&c->srv->core, &p, evbuffer_pullup(in, flen),
 			       flen);
 		evbuffer_drain(in, flen);
@@ -128,6 +138,17 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		tcp_conn_close(arg, "eof");
 }
 
+/* The first STUN message (and the TLS handshake) did not come in time. */
+static void
+tcp_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	(void)fd; (void)what;
+	c->srv->core.stats.conns_idle_closed++;
+	tcp_conn_close(c, "no STUN message by the deadline");
+}
+
 /*
  * Take over bev (a plain socket bufferevent, or a TLS one from tls.c) as
  * a STUN stream connection of transport tp. On failure bev is freed.
@@ -148,6 +169,14 @@ tcp_conn_start(struct server *srv, struct bufferevent *bev,
 	c->tp = tp;
 	c->srv = srv;
 	c->bev = bev;
+	c->deadline = evtimer_new(srv->base, tcp_deadline_cb, c);
+	if (c->deadline == NULL || evtimer_add(c->deadline, &idle) != 0) {
+		if (c->deadline != NULL)
+			event_free(c->deadline);
+		free(c);
+		bufferevent_free(bev);
+		return ENOMEM;
+	}
 	memcpy(&c->client, client, addr_len(client));
 	/* The concrete local address, even on a wildcard listener. */
 	if (getsockname(bufferevent_getfd(bev), (struct sockaddr *)&c->local,
@@ -239,6 +268,8 @@ tcp_conn_free(struct tcp_conn *c)
 
 	if (c->pipe == NULL)
 		turn_conn_closed(&c->srv->core, &p);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
 	TAILQ_REMOVE(&c->srv->conns, c, link);
 	c->srv->nconns--;
 	if (c->bev != NULL)

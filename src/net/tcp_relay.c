@@ -4,18 +4,29 @@
  * the byte pipe between a client data connection and a peer data
  * connection (le-proxy's pattern: stop reading while the other side's
  * output is over a mark, resume at half).
+ *
+ * A side that ends (EOF) is a half-close: what it sent is flushed to the
+ * other side, whose write half is then shut down (TLS: close_notify
+ * first), while the other direction goes on. The pipe goes when both
+ * directions are done, on an error, or PIPE_LINGER_S after the first
+ * EOF, whichever comes first: nothing a side sent before closing is
+ * dropped, and a side that never closes cannot hold the pipe.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
 
 #include "addr.h"
 #include "log.h"
 #include "net.h"
 
 #define PIPE_OUT_MAX (256 * 1024)
+#define PIPE_LINGER_S 10      /* from the first EOF to the end, at most */
 
 struct tcp_relay {
 	enum net_kind kind;               /* NET_TCP_RELAY */
@@ -29,6 +40,8 @@ static void
 pipe_free(struct tcp_pipe *p)
 {
 	TAILQ_REMOVE(&p->srv->pipes, p, link);
+	if (p->linger != NULL)
+		event_free(p->linger);
 	if (p->peer != NULL)
 		bufferevent_free(p->peer);
 	if (p->client != NULL)
@@ -47,11 +60,49 @@ pipe_end(struct tcp_pipe *p)
 	turn_on_pipe_closed(&srv->core, id);
 }
 
+static struct bufferevent *
+other(const struct tcp_pipe *p, const struct bufferevent *bev)
+{
+	return bev == p->peer ? p->client : p->peer;
+}
+
+static unsigned
+side(const struct tcp_pipe *p, const struct bufferevent *bev)
+{
+	return bev == p->peer ? 0 : 1;
+}
+
+static void
+pipe_linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	pipe_end(arg);
+}
+
+/* to's source ended: once to's output has drained, shut its write half
+ * (a TLS connection says close_notify first). true: the pipe is done,
+ * both directions ended and flushed. */
+static bool
+pipe_try_shut(struct tcp_pipe *p, struct bufferevent *to)
+{
+	unsigned t = side(p, to);
+	SSL *ssl;
+
+	if (!p->shut[t] && p->eof[!t] &&
+	    evbuffer_get_length(bufferevent_get_output(to)) == 0) {
+		if ((ssl = bufferevent_openssl_get_ssl(to)) != NULL)
+			SSL_shutdown(ssl);
+		shutdown(bufferevent_getfd(to), SHUT_WR);
+		p->shut[t] = true;
+	}
+	return p->shut[0] && p->shut[1];
+}
+
 static void
 pipe_read_cb(struct bufferevent *from, void *arg)
 {
 	struct tcp_pipe *p = arg;
-	struct bufferevent *to = from == p->peer ? p->client : p->peer;
+	struct bufferevent *to = other(p, from);
 
 	if (to == NULL)
 		return;
@@ -69,11 +120,40 @@ static void
 pipe_write_cb(struct bufferevent *to, void *arg)
 {
 	struct tcp_pipe *p = arg;
-	struct bufferevent *from = to == p->peer ? p->client : p->peer;
+	struct bufferevent *from = other(p, to);
 
 	bufferevent_setwatermark(to, EV_WRITE, 0, 0);
-	if (from != NULL)
+	if (from != NULL && !p->eof[side(p, from)])
 		bufferevent_enable(from, EV_READ);
+	if (pipe_try_shut(p, to))
+		pipe_end(p);
+}
+
+/* from ended (EOF): the rest of its input goes to the other side, and
+ * that side is shut once flushed (pipe_try_shut, here or on drain). */
+static void
+pipe_half_close(struct tcp_pipe *p, struct bufferevent *from)
+{
+	struct bufferevent *to = other(p, from);
+	struct timeval tv = { PIPE_LINGER_S, 0 };
+
+	if (to == NULL) {
+		pipe_end(p);
+		return;
+	}
+	p->eof[side(p, from)] = true;
+	bufferevent_disable(from, EV_READ);
+	evbuffer_add_buffer(bufferevent_get_output(to),
+			    bufferevent_get_input(from));
+	bufferevent_setwatermark(to, EV_WRITE, 0, 0);
+	if (p->linger == NULL &&
+	    ((p->linger = evtimer_new(p->srv->base, pipe_linger_cb, p)) == NULL ||
+	     evtimer_add(p->linger, &tv) != 0)) {
+		pipe_end(p);
+		return;
+	}
+	if (pipe_try_shut(p, to))
+		pipe_end(p);
 }
 
 static void
@@ -101,7 +181,11 @@ pipe_event_cb(struct bufferevent *bev, short what, void *arg)
 		turn_on_peer_connect(&srv->core, id, NULL, 0);  /* no deadline */
 		return;
 	}
-	pipe_end(p);
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	    p->client != NULL)
+		pipe_half_close(p, bev);
+	else
+		pipe_end(p);
 }
 
 static struct tcp_pipe *

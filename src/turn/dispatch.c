@@ -43,7 +43,9 @@ generic_checks(struct turn_server *s, const struct turn_pkt *p,
  *  - Allocate without a well-formed REQUESTED-TRANSPORT: 400
  *    (RFC 8656 §7.2 step 3);
  *  - requests that need an allocation, on a 5-tuple without one: 437
- *    (RFC 8656 §7.3, §9.2, §11.2; RFC 6062 §5.2).
+ *    (RFC 8656 §7.3, §9.2, §11.2; RFC 6062 §5.2);
+ *  - ConnectionBind over UDP or DTLS: 400, it is only meaningful on a
+ *    new TCP/TLS data connection (RFC 6062 §5.4).
  * Returns false if m was answered.
  */
 static bool
@@ -72,6 +74,11 @@ unsigned_checks(struct turn_server *s, const struct turn_pkt *p,
 		if (a != NULL && a->expires_ms > p->now_ms)
 			return true;
 		turn_reply_error(s, p, m, 437, NULL);
+		return false;
+	case STUN_CONNECTION_BIND:
+		if (p->tp == TP_TCP || p->tp == TP_TLS)
+			return true;
+		turn_reply_error(s, p, m, 400, NULL);
 		return false;
 	default:
 		return true;

@@ -285,6 +285,38 @@ addr_is_any(const struct sockaddr *sa)
 	return len != 0 && memcmp(ip, zero, len) == 0;
 }
 
+bool
+addr_src_key(const struct sockaddr *sa, uint8_t out[16])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	memset(out, 0, 16);
+	if (sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		memcpy(out, mapped, sizeof(mapped));
+		memcpy(out + 12,
+		       &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family != AF_INET6)
+		return false;
+	memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+	       16);
+	if (memcmp(out, mapped, sizeof(mapped)) != 0)
+		memset(out + 8, 0, 8);
+	return true;
+}
+
+bool
+addr_same_source(const struct sockaddr *a, const struct sockaddr *b)
+{
+	uint8_t ka[16], kb[16];
+
+	return addr_src_key(a, ka) && addr_src_key(b, kb) &&
+	       memcmp(ka, kb, 16) == 0;
+}
+
 /* Clear every bit of ip[0..len) past the first prefix bits. */
 static void
 clear_host_bits(uint8_t *ip, size_t len, unsigned prefix)

@@ -6,7 +6,9 @@
 # ClientHello. While they are all open a new client is served (Binding
 # over UDP and TCP, an allocation relaying with 0% loss); all of them are
 # closed by tcp-idle-timeout, none before; the server's open fds return
-# to where they were.
+# to where they were. Then connections that trickle a byte every 2 s
+# are closed by the absolute deadline (tcp-idle-timeout from the
+# connect), and clients with allocations are not.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integ/lib.sh
 FLOOD=$TOOLS/connflood
@@ -49,6 +51,14 @@ fi
 ok "server starts (tcp-idle-timeout $IDLE, default per-IP and total caps)"
 nfd() { find "/proc/$SERVER_PID/fd" -mindepth 1 2>/dev/null | wc -l; }
 FD0=$(nfd)
+# all_closed FILE N LO HI: connflood's FILE says N connected, none
+# refused, all N closed by the server, the last between LO and HI s.
+all_closed() {
+	local l
+	grep -q "^connected $2$" "$1" && grep -q "^refused 0$" "$1" &&
+		l=$(sed -n "s/^closed $2 open 0 last \([0-9]*\)$/\1/p" "$1") &&
+		[ -n "$l" ] && [ "$l" -ge $(($3 * 1000)) ] && [ "$l" -le $(($4 * 1000)) ]
+}
 # Established connections to a local port, as the server sees them.
 estab() { ss -Htn state established "( sport = :$1 )" | wc -l; }
 
@@ -137,10 +147,7 @@ if [ $TLS -eq 1 ]; then
 	for f in silent half; do
 		sed 's/^/#   tls '$f': /' "$WORK/tls.$f"
 		check "TLS $f: 50 accepted, 50 closed after the idle timeout" \
-			bash -c 'grep -q "^connected 50$" "$0" && grep -q "^refused 0$" "$0" &&
-				 l=$(sed -n "s/^closed 50 open 0 last \([0-9]*\)$/\1/p" "$0") &&
-				 [ -n "$l" ] && [ "$l" -ge $(('"$IDLE"' - 1))000 ] && [ "$l" -le $(('"$IDLE"' + 4))000 ]' \
-			"$WORK/tls.$f"
+			all_closed "$WORK/tls.$f" 50 $((IDLE - 1)) $((IDLE + 4))
 	done
 else
 	ok "# SKIP TLS not built"
@@ -151,4 +158,42 @@ check "server's open fds back to baseline ($FD0, now $(nfd))" test "$(nfd)" -le 
 out=$("$PROBE" tcp 127.0.0.1 "$PORT" 2>&1)
 check "Binding over TCP answered after the flood" grep -q 'XOR-MAPPED-ADDRESS' <<<"$out"
 check "SIGTERM: clean exit" stop_server
+
+# Slowloris that trickles: a byte every 2 s keeps an inactivity timer
+# from ever firing. With tcp-idle-timeout 4 s, 20 TCP connections
+# trickling a STUN header (of a 1020-byte message) and 20 TLS ones
+# trickling a ClientHello must be closed by the absolute deadline, about
+# 4 s after their connect, while a TCP and a TLS client that relay for
+# 6 s (an allocation, 60 messages 100 ms apart) are not disturbed.
+DL=4
+{ printf '\x00\x01\x03\xe8\x21\x12\xa4\x42'; head -c 12 /dev/urandom; } >"$WORK/stun-hdr"
+sed -i "s/^tcp-idle-timeout = .*/tcp-idle-timeout = $DL;/" "$WORK/slow.conf"
+if ! start_server -c "$WORK/slow.conf" "${TLS_ARGS[@]}"; then
+	not_ok "server restarts (tcp-idle-timeout $DL)"; finish; exit 1
+fi
+"$FLOOD" 127.0.0.13 127.0.0.1 "$PORT" 20 12 "$WORK/stun-hdr" 2000 >"$WORK/trickle.tcp" 2>&1 &
+FLOOD_PIDS="$!"
+if [ $TLS -eq 1 ]; then
+	"$FLOOD" 127.0.0.14 127.0.0.1 "$TPORT" 20 12 "$WORK/half-hello" 2000 >"$WORK/trickle.tls" 2>&1 &
+	FLOOD_PIDS="$FLOOD_PIDS $!"
+fi
+relay6s() { # description, extra uclient flags: 6 s of relaying, 0% loss
+	local d=$1; shift
+	out=$(timeout 30 turnutils_uclient "$@" -e 127.0.0.1 -r "$PEER_PORT" \
+		-u alice -w wonderland -m 1 -n 60 -z 100 -c 127.0.0.1 2>&1)
+	if grep -qE 'Total lost packets 0 \(0\.0+%\)' <<<"$out"; then ok "$d"
+	else not_ok "$d"; tail -5 <<<"$out" | sed 's/^/#   /'; fi
+}
+relay6s "a TCP client relaying for 6 s (past the deadline) is served: 0% loss" -t -p "$PORT"
+if [ $TLS -eq 1 ]; then
+	relay6s "a TLS client relaying for 6 s (past the deadline) is served: 0% loss" -t -S -p "$TPORT"
+fi
+wait $FLOOD_PIDS; FLOOD_PIDS=""
+for f in tcp tls; do
+	[ -f "$WORK/trickle.$f" ] || { ok "# SKIP TLS not built"; continue; }
+	sed 's/^/#   trickle '$f': /' "$WORK/trickle.$f"
+	check "$f trickling a byte every 2 s: all 20 closed by the ${DL} s deadline ($((DL - 1))..$((DL + 2)) s)" \
+		all_closed "$WORK/trickle.$f" 20 $((DL - 1)) $((DL + 2))
+done
+check "SIGTERM: clean exit after the trickle" stop_server
 finish

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # TURN over TCP against the real binary: turnutils_uclient over a TCP
 # control connection (channels, Send indications, relay to relay, IPv6
-# relay), RFC 6062 TCP relays with turnutils_peer, and connection
-# hygiene: idle connections closed, per-IP caps, 200 idle connections
-# that do not stop a new client.
+# relay), RFC 6062 TCP relays with turnutils_peer and half-closes that
+# lose no byte, and connection hygiene: idle connections closed, per-IP
+# caps, 200 idle connections that do not stop a new client.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integ/lib.sh
 FLOOD=$TOOLS/connflood
@@ -48,6 +48,24 @@ uclient "uclient -t client-to-client (-y): 0% loss" -t -m 20 -n 100 -z 5 -y
 uclient "uclient -t IPv6 relay (-x) to an IPv6 peer: 0% loss" -t -m 10 -n 50 -c -x -e ::1
 uclient "uclient -T RFC 6062 TCP relay with turnutils_peer: 0% loss" -T -m 20 -n 100
 uclient "uclient -T RFC 6062, 1000-byte messages: 0% loss" -T -m 5 -n 50 -l 1000
+
+# RFC 6062 half-close: a side that sends and closes at once loses
+# nothing. The peer (stunprobe's child) writes before the data connection
+# is even bound; 1 MB is past the pipe's 256 KiB back-pressure mark, so
+# the tail is still queued in the server when the EOF is read. Every
+# pipe is gone afterwards (the server's fds back to where they were).
+nfd() { find "/proc/$SERVER_PID/fd" -mindepth 1 2>/dev/null | wc -l; }
+FD0=$(nfd)
+for n in 200 1000000; do
+	out=$("$PROBE" turn 127.0.0.1 "$PORT" alice wonderland pipe-peer-close "$n" 2>&1)
+	check "RFC 6062: a peer sends $n bytes and closes at once: the client's data connection gets all of them, then EOF" \
+		grep -qx "PIPE got $n bad 0 eof 1" <<<"$out" || sed 's/^/#   /' <<<"$out"
+	out=$("$PROBE" turn 127.0.0.1 "$PORT" alice wonderland pipe-client-close "$n" 2>&1)
+	check "RFC 6062: the client sends $n bytes and closes its data connection: the peer gets all of them, then EOF" \
+		grep -qx "PIPE got $n bad 0 eof 1" <<<"$out" || sed 's/^/#   /' <<<"$out"
+done
+for _ in $(seq 1 30); do [ "$(nfd)" -le "$FD0" ] && break; sleep 0.2; done
+check "the half-closed pipes are freed (server fds $FD0, now $(nfd))" test "$(nfd)" -le "$FD0"
 
 out=$("$PROBE" tcp 127.0.0.1 "$PORT" 2>&1)
 check "Binding over TCP still answered" grep -q 'XOR-MAPPED-ADDRESS' <<<"$out"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TURN over TLS and DTLS against the real binary: ALPN (RFC 7443), SNI,
 # protocol floor, STUN Binding over both, coturn's uclient at 0% loss
-# (channels, Send indications, RFC 6062 over TLS, DTLS), the stateless
+# (channels, Send indications, RFC 6062 over TLS, DTLS), RFC 6062
+# half-closes over TLS that lose no byte, the stateless
 # DTLS cookie, certificate reload on SIGHUP with a session spanning it,
 # and the startup errors for bad certificate files.
 cd "$(dirname "$0")/../.." || exit 1
@@ -124,6 +125,16 @@ uclient "uclient TLS channels, 10 clients x 100 msgs: 0% loss" \
 uclient "uclient TLS Send indications (-s), 5 clients: 0% loss" \
 	-t -S -m 5 -n 100 -z 10 -c -s
 uclient "uclient TLS RFC 6062 TCP relay (-T): 0% loss" -T -S -m 5 -n 50 -z 5
+
+# RFC 6062 half-close over TLS data connections: every byte gets through
+# and the side left is closed cleanly (close_notify: "eof 1").
+for n in 200 1000000; do
+	for m in peer-close client-close; do
+		out=$(timeout 30 "$PROBE" turn 127.0.0.1 "$TPORT" alice wonderland "tls-pipe-$m" "$n" 2>&1)
+		check "RFC 6062 over TLS, $m after $n bytes: all delivered, then a clean close" \
+			grep -qx "PIPE got $n bad 0 eof 1" <<<"$out" || sed 's/^/#   /' <<<"$out"
+	done
+done
 
 # uclient -S picks a protocol version at random per client: TLS 1.0/1.1
 # and DTLS 1.0 get a protocol_version alert (OpenSSL 3 refuses them at

@@ -124,6 +124,20 @@ channel(struct stun_enc *e, const struct sockaddr *srv)
 	peer(e, srv);
 }
 
+static void
+connection_id(struct stun_enc *e, const struct sockaddr *srv)
+{
+	(void)srv;
+	stun_enc_u32(e, STUN_A_CONNECTION_ID, 1);
+}
+
+static void
+transport_tcp(struct stun_enc *e, const struct sockaddr *srv)
+{
+	(void)srv;
+	stun_enc_u32(e, STUN_A_REQUESTED_TRANSPORT, 6u << 24);
+}
+
 static const struct probe probes[] = {
 	{ "binding",                 STUN_BINDING, none, false },
 	{ "binding-classic",         STUN_BINDING, none, true },
@@ -143,6 +157,17 @@ static const struct probe probes[] = {
 	{ "create-permission-bare",  STUN_CREATE_PERMISSION, none, false },
 	{ "channel-bind",            STUN_CHANNEL_BIND, channel, false },
 	{ "channel-bind-bare",       STUN_CHANNEL_BIND, none, false },
+	/* RFC 6062 methods, meaningless over UDP (§5.1, §5.4) */
+	{ "allocate-tcp",            STUN_ALLOCATE, transport_tcp, false },
+	{ "connect",                 STUN_CONNECT, peer, false },
+	{ "connect-bare",            STUN_CONNECT, none, false },
+	{ "connection-bind",         STUN_CONNECTION_BIND, connection_id, false },
+	{ "connection-bind-bare",    STUN_CONNECTION_BIND, none, false },
+	{ "connection-attempt-req",  STUN_CONNECTION_ATTEMPT, connection_id, false },
+	/* indication-only methods sent as requests, RFC 3489 Shared Secret */
+	{ "send-req",                STUN_SEND, peer, false },
+	{ "data-req",                STUN_DATA, peer, false },
+	{ "shared-secret-req",       0x002, none, false },
 };
 
 static size_t

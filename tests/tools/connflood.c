@@ -2,11 +2,13 @@
  * connflood — open N idle TCP connections to a server and report what it
  * does with them (connection hygiene tests).
  *
- *   connflood SRC_IP HOST PORT N SECONDS [FILE]
+ *   connflood SRC_IP HOST PORT N SECONDS [FILE [TRICKLE_MS]]
  *
  * Connects N times from SRC_IP (port chosen by the kernel), sends
  * nothing (or, with FILE, its first 4 KiB once: say, half a TLS
- * ClientHello, then nothing more), and prints:
+ * ClientHello, then nothing more; with TRICKLE_MS, FILE one byte at a
+ * time on every connection, a byte every TRICKLE_MS: slowloris), and
+ * prints:
  *   "connected C"              connections established
  *   "refused R"                closed by the server within 500 ms
  *   "closed K open O last MS"  after waiting at most SECONDS: closed in
@@ -81,6 +83,15 @@ reap(struct pollfd *p, unsigned n, int wait_ms)
 	return closed;
 }
 
+/* Byte i of pre to every open connection. */
+static void
+trickle(struct pollfd *p, unsigned n, const char *pre, size_t i)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (p[k].fd >= 0)
+			(void)send(p[k].fd, pre + i, 1, MSG_NOSIGNAL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -88,14 +99,18 @@ main(int argc, char **argv)
 	unsigned n, secs, up = 0, closed = 0, refused = 0;
 	uint64_t t0, last = 0, deadline;
 	static char pre[4096];
-	size_t npre = 0;
+	size_t npre = 0, sent = 0;
+	unsigned trickle_ms = 0;
+	uint64_t next = 0;
 
-	if (argc != 6 && argc != 7) {
+	if (argc < 6 || argc > 8) {
 		fprintf(stderr, "usage: connflood SRC_IP HOST PORT N SECONDS "
-			"[FILE]\n");
+			"[FILE [TRICKLE_MS]]\n");
 		return 2;
 	}
-	if (argc == 7) {
+	if (argc == 8 && (trickle_ms = (unsigned)atoi(argv[7])) == 0)
+		return 2;
+	if (argc >= 7) {
 		FILE *f = fopen(argv[6], "rb");
 		if (f == NULL)
 			return 2;
@@ -110,9 +125,12 @@ main(int argc, char **argv)
 		p[i].fd = connect_from(argv[1], argv[2], argv[3]);
 		p[i].events = POLLIN;
 		up += p[i].fd >= 0;
-		if (p[i].fd >= 0 && npre > 0)   /* a refusal shows in reap */
-			(void)send(p[i].fd, pre, npre, MSG_NOSIGNAL);
+		/* a refusal shows in reap */
+		if (p[i].fd >= 0 && npre > 0)
+			(void)send(p[i].fd, pre, trickle_ms ? 1 : npre,
+				   MSG_NOSIGNAL);
 	}
+	sent = trickle_ms ? 1 : npre;
 	printf("connected %u\n", up);
 	t0 = now_ms();
 	while (now_ms() < t0 + 500)
@@ -121,8 +139,15 @@ main(int argc, char **argv)
 	fflush(stdout);
 	closed = refused;
 	deadline = t0 + (uint64_t)secs * 1000;
+	next = t0 + trickle_ms;
 	while (closed < up && now_ms() < deadline) {
-		unsigned k = reap(p, n, 100);
+		unsigned k;
+
+		if (sent < npre && now_ms() >= next) {
+			trickle(p, n, pre, sent++);
+			next += trickle_ms;
+		}
+		k = reap(p, n, 100);
 		if (k > 0) {
 			closed += k;
 			last = now_ms() - t0;

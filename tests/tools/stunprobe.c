@@ -12,6 +12,9 @@
  *             | refresh (a Refresh, then the allocation is left to expire)
  *             | data PERM_PEER [TARGET [hold]] | burst COUNT
  *             | reserve (EVEN-PORT R, then its token from two sockets)
+ *             | pipe-peer-close N | pipe-client-close N (RFC 6062 end to
+ *               end with this process as the peer: see t_pipe)
+ *             | tls-connect PEER | tls-pipe-...: the same over TLS
  *     PEER: IP, IP:PORT or [IPv6]:PORT. The relay is of PEER's family
  *     (REQUESTED-ADDRESS-FAMILY for IPv6). connect: over TCP, a TCP
  *     allocation (RFC 6062) and a Connect. Prints "ALLOCATE code", then
@@ -25,12 +28,15 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <openssl/ssl.h>
 
 #include "addr.h"
 #include "auth.h"
@@ -166,17 +172,62 @@ cmd_udp(char **av)
 	return 1;
 }
 
+/* A stream to the server: plain, or TLS over fd when ssl is set. */
+static ssize_t
+s_send(int fd, SSL *ssl, const void *buf, size_t len)
+{
+	int n;
+
+	if (ssl == NULL)
+		return send(fd, buf, len, MSG_NOSIGNAL);
+	n = SSL_write(ssl, buf, (int)len);
+	return n > 0 ? n : -1;
+}
+
+/* Up to len bytes within TIMEOUT_MS: > 0, 0 at the end of the stream
+ * (TLS: close_notify), -1 on a timeout or an error. */
+static ssize_t
+s_recv(int fd, SSL *ssl, void *buf, size_t len)
+{
+	int n;
+
+	if ((ssl == NULL || SSL_pending(ssl) == 0) && wait_readable(fd) != 0)
+		return -1;
+	if (ssl == NULL)
+		return recv(fd, buf, len, 0);
+	n = SSL_read(ssl, buf, (int)len);
+	if (n > 0)
+		return n;
+	return SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+}
+
+/* TLS over a connected fd (the certificate is not checked), reads
+ * bounded by SO_RCVTIMEO; NULL if the handshake fails. */
+static SSL *
+tls_wrap(int fd)
+{
+	struct timeval tv = { TIMEOUT_MS / 1000, 0 };
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = ctx != NULL ? SSL_new(ctx) : NULL;
+
+	SSL_CTX_free(ctx);                      /* ssl holds a reference */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (ssl != NULL && (SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1)) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	return ssl;
+}
+
 /* Read exactly one STUN frame from a stream. */
 static ssize_t
-read_frame(int fd, uint8_t *buf, size_t cap)
+read_frame(int fd, SSL *ssl, uint8_t *buf, size_t cap)
 {
 	size_t have = 0, need = 4, flen;
 
 	while (have < need) {
-		ssize_t n;
-		if (wait_readable(fd) != 0)
-			return -1;
-		n = recv(fd, buf + have, need - have, 0);
+		ssize_t n = s_recv(fd, ssl, buf + have, need - have);
+
 		if (n <= 0)
 			return -1;
 		have += (size_t)n;
@@ -219,7 +270,7 @@ cmd_tcp(char **av)
 		return 1;
 	}
 	for (int i = 0; i < nmsg; i++) {
-		ssize_t n = read_frame(fd, buf, sizeof(buf));
+		ssize_t n = read_frame(fd, NULL, buf, sizeof(buf));
 		if (n < 0) {
 			printf("NO ANSWER\n");
 			return 1;
@@ -278,6 +329,7 @@ cmd_garbage_tcp(char **av)
 /* A minimal authenticated TURN client, over UDP or (connect) TCP. */
 struct tclient {
 	int fd;
+	SSL *ssl;                   /* TLS on fd (tcp), or NULL */
 	bool tcp;
 	int family;                 /* of the relay asked for */
 	const char *user;
@@ -311,14 +363,14 @@ t_xchg(struct tclient *c, uint16_t method, struct stun_enc *e, uint8_t *buf,
 	if (stun_enc_finish(e, &qlen) != 0)
 		return -1;
 	memcpy(req, e->buf, qlen);
-	if (send(c->fd, req, qlen, 0) < 0)
+	if (s_send(c->fd, c->ssl, req, qlen) < 0)
 		return -1;
 	/* Skip what is not the answer (Data indications, ChannelData). Over
 	 * UDP, retransmit the same request on a timeout (RFC 8489 §6.2.1:
 	 * the server answers a retransmission the same way), 3 times. */
 	for (int skip = 0, tries = 0; skip < 8; skip++) {
 		if (c->tcp) {
-			n = read_frame(c->fd, buf, 2048);
+			n = read_frame(c->fd, c->ssl, buf, 2048);
 		} else {
 			if (wait_readable(c->fd) != 0) {
 				if (++tries > 3 || send(c->fd, req, qlen, 0) < 0)
@@ -407,14 +459,18 @@ peer_parse(const char *peer, struct sockaddr_storage *ss)
 	return addr_parse(peer, 9, ss);
 }
 
-/* One request carrying XOR-PEER-ADDRESS (and a channel number). */
+/* One request carrying XOR-PEER-ADDRESS (and a channel number); the
+ * answer's CONNECTION-ID into *id when id is not NULL. */
 static int
-t_peer_req(struct tclient *c, uint16_t method, const char *peer, int chan)
+t_peer_req_id(struct tclient *c, uint16_t method, const char *peer, int chan,
+	      uint32_t *id)
 {
 	uint8_t buf[2048], cn[4] = { (uint8_t)(chan >> 8), (uint8_t)chan };
 	struct sockaddr_storage ss;
 	struct stun_enc e;
+	struct stun_msg m;
 	size_t len;
+	int code;
 
 	if (peer_parse(peer, &ss) != 0)
 		return -1;
@@ -423,7 +479,18 @@ t_peer_req(struct tclient *c, uint16_t method, const char *peer, int chan)
 		stun_enc_attr(&e, STUN_A_CHANNEL_NUMBER, cn, 4);
 	stun_enc_addr(&e, STUN_A_XOR_PEER_ADDRESS, (struct sockaddr *)&ss,
 		      true);
-	return t_xchg(c, method, &e, buf, &len);
+	code = t_xchg(c, method, &e, buf, &len);
+	if (code == 200 && id != NULL &&
+	    (stun_decode(&m, buf, len) != 0 ||
+	     stun_attr_u32(&m, stun_find(&m, STUN_A_CONNECTION_ID), id) != 0))
+		return -1;
+	return code;
+}
+
+static int
+t_peer_req(struct tclient *c, uint16_t method, const char *peer, int chan)
+{
+	return t_peer_req_id(c, method, peer, chan, NULL);
 }
 
 static int
@@ -672,21 +739,170 @@ t_redeem(const struct tclient *c, char **av)
 	return 0;
 }
 
+/* ---- RFC 6062 end to end, this process as the peer ---- */
+
+/* Bytes until EOF (or 2 s of silence; 4096 reads at most); those that
+ * break the pattern offset & 0xff are counted in *bad. */
+static size_t
+drain_count(int fd, SSL *ssl, size_t *bad, bool *eof)
+{
+	uint8_t buf[4096];
+	size_t got = 0;
+	ssize_t n = 0;
+
+	*bad = 0;
+	for (int i = 0; i < 4096; i++) {
+		if ((n = s_recv(fd, ssl, buf, sizeof(buf))) <= 0)
+			break;
+		for (ssize_t k = 0; k < n; k++)
+			*bad += buf[k] != (uint8_t)(got + (size_t)k);
+		got += (size_t)n;
+	}
+	*eof = n == 0;
+	return got;
+}
+
+/* A child process sends n bytes of the pattern on fd (over ssl if set)
+ * and closes it at once (TLS: close_notify first; each send bounded by
+ * SO_SNDTIMEO); our copies of fd and ssl are freed, so the close is the
+ * child's. Its pid, or -1. */
+static pid_t
+writer_spawn(int fd, SSL *ssl, size_t n)
+{
+	struct timeval tv = { 5, 0 };
+	uint8_t buf[4096];
+	pid_t pid;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if ((pid = fork()) == 0) {
+		for (size_t off = 0; off < n;) {
+			size_t k = n - off < sizeof(buf) ? n - off : sizeof(buf);
+			for (size_t i = 0; i < k; i++)
+				buf[i] = (uint8_t)(off + i);
+			if (s_send(fd, ssl, buf, k) != (ssize_t)k)
+				break;
+			off += k;
+		}
+		if (ssl != NULL)
+			SSL_shutdown(ssl);
+		close(fd);
+		_exit(0);
+	}
+	SSL_free(ssl);                  /* sends nothing */
+	close(fd);
+	return pid;
+}
+
+/* A listener on the relay's IP (any port) as "IP:PORT" in out. */
+static int
+peer_listen(const struct tclient *c, char *out, size_t cap)
+{
+	struct sockaddr_storage ss = c->relayed;
+	socklen_t sl = sizeof(ss);
+	int fd;
+
+	addr_set_port((struct sockaddr *)&ss, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss,
+			   addr_len((struct sockaddr *)&ss)) != 0 ||
+	    listen(fd, 4) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+		return -1;
+	addr_str((struct sockaddr *)&ss, out, cap);
+	return fd;
+}
+
+/* ConnectionBind for id on a new data connection d (same credentials). */
+static int
+t_conn_bind(const struct tclient *c, char **av, uint32_t id,
+	    struct tclient *d)
+{
+	uint8_t buf[2048];
+	struct stun_enc e;
+	size_t len;
+
+	*d = *c;
+	d->ssl = NULL;
+	if ((d->fd = connect_to(av[0], av[1], SOCK_STREAM)) < 0 ||
+	    (c->ssl != NULL && (d->ssl = tls_wrap(d->fd)) == NULL))
+		return -1;
+	t_begin(&e, buf, STUN_CONNECTION_BIND, STUN_REQUEST);
+	stun_enc_u32(&e, STUN_A_CONNECTION_ID, id);
+	return t_xchg(d, STUN_CONNECTION_BIND, &e, buf, &len);
+}
+
+/*
+ * pipe-peer-close N: Connect to a peer this process accepts; the peer
+ * (a child process) sends N bytes and closes at once, without waiting
+ * for the data connection to be bound; the client's data connection
+ * reads until EOF. pipe-client-close N: the client (a child) sends N
+ * bytes on the bound data connection and closes it at once; the peer
+ * reads until EOF. Prints "CONNECT code", "BIND code" and
+ * "PIPE got N bad B eof E" (bytes received, bytes out of pattern, EOF).
+ */
+static int
+t_pipe(struct tclient *c, char **av, bool peer_closes, size_t n)
+{
+	char peer[ADDR_STRLEN];
+	struct tclient d = { .fd = -1 };
+	int lfd = peer_listen(c, peer, sizeof(peer)), pfd = -1, code;
+	size_t got = 0, bad = 0;
+	pid_t pid = -1;
+	uint32_t id = 0;
+	bool eof = false;
+
+	if (lfd < 0)
+		return 1;
+	code = t_peer_req_id(c, STUN_CONNECT, peer, 0, &id);
+	printf("CONNECT %d\n", code);
+	if (code == 200 && wait_readable(lfd) == 0)
+		pfd = accept(lfd, NULL, NULL);
+	if (pfd >= 0 && peer_closes) {
+		pid = writer_spawn(pfd, NULL, n);
+		pfd = -1;
+	}
+	code = pid >= 0 || pfd >= 0 ? t_conn_bind(c, av, id, &d) : -1;
+	printf("BIND %d\n", code);
+	if (code == 200 && peer_closes)
+		got = drain_count(d.fd, d.ssl, &bad, &eof);
+	if (code == 200 && !peer_closes) {
+		pid = writer_spawn(d.fd, d.ssl, n);
+		d.fd = -1;
+		d.ssl = NULL;
+		got = drain_count(pfd, NULL, &bad, &eof);
+	}
+	printf("PIPE got %zu bad %zu eof %d\n", got, bad, eof);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	SSL_free(d.ssl);
+	if (d.fd >= 0)
+		close(d.fd);
+	if (pfd >= 0)
+		close(pfd);
+	close(lfd);
+	return 0;
+}
+
 static int
 cmd_turn(char **av)
 {
 	struct tclient c = { .user = av[2], .family = AF_INET };
 	const char *act = av[4], *peer = av[5];
 	struct sockaddr_storage ss;
+	bool tls;
 	int code;
 
 	if (act == NULL)
 		return 2;
+	if ((tls = strncmp(act, "tls-", 4) == 0))
+		act += 4;
 	if (peer != NULL && peer_parse(peer, &ss) == 0)
 		c.family = ss.ss_family;
-	c.tcp = strcmp(act, "connect") == 0;
+	c.tcp = strcmp(act, "connect") == 0 || strncmp(act, "pipe-", 5) == 0;
 	c.fd = connect_to(av[0], av[1], c.tcp ? SOCK_STREAM : SOCK_DGRAM);
-	if (c.fd < 0)
+	if (c.fd < 0 || (tls && (!c.tcp || (c.ssl = tls_wrap(c.fd)) == NULL)))
 		return 1;
 	if (strncmp(av[3], "rest:", 5) == 0)
 		auth_rest_password(av[3] + 5, c.user, c.pass, sizeof(c.pass));
@@ -736,6 +952,9 @@ cmd_turn(char **av)
 				       t_data(&c, target, 0x4002));
 		}
 	}
+	if (strncmp(act, "pipe-", 5) == 0 && peer != NULL)
+		return t_pipe(&c, av, strcmp(act, "pipe-peer-close") == 0,
+			      (size_t)atoi(peer));
 	if (strcmp(act, "burst") == 0 && peer != NULL)
 		return t_burst(&c, (uint32_t)atoi(peer));
 	if (strcmp(act, "forged") == 0)

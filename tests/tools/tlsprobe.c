@@ -7,6 +7,18 @@
  *                                   connection (a reload in between)
  *   tlsprobe dtls-hello ADDR PORT   send one ClientHello without a cookie
  *                                   and never answer (a spoofed source)
+ *   tlsprobe dtls ADDR PORT SRC     the Binding from source address SRC
+ *   tlsprobe dtls-flood ADDR PORT SRC N stall|complete
+ *                                   N DTLS handshakes from SRC, each from
+ *                                   its own port, through the cookie
+ *                                   exchange; stall: left there once the
+ *                                   server answers (ServerHello), 32
+ *                                   started every 5 ms; complete: to the
+ *                                   end, 8 at a time. A flight not
+ *                                   answered in 300 ms is sent again, 4
+ *                                   times at most. Prints "started S
+ *                                   answered A up U" (A: got a
+ *                                   ServerHello, U: handshake finished)
  *
  * Prints "local A", then "PROTOCOL P" and "XOR-MAPPED-ADDRESS A" for a
  * Binding, or "HELLO-VERIFY-REQUEST" when the server asked for a cookie.
@@ -17,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -27,23 +41,34 @@
 
 #define TIMEOUT_MS 3000
 
+/* A socket of type connected to ip:port, from src (any port) unless
+ * src is NULL; its local address printed when verbose. */
 static int
-connect_to(const char *ip, const char *port, int type)
+connect_to(const char *ip, const char *port, int type, const char *src,
+	   bool verbose)
 {
 	struct sockaddr_storage ss, local;
 	socklen_t sl = sizeof(local);
 	char b[ADDR_STRLEN];
 	int fd;
 
-	if (addr_parse_ip(ip, &ss) != 0)
+	if (addr_parse_ip(ip, &ss) != 0 ||
+	    (src != NULL && addr_parse_ip(src, &local) != 0))
 		return -1;
 	addr_set_port((struct sockaddr *)&ss, (uint16_t)atoi(port));
 	fd = socket(ss.ss_family, type, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&ss,
-			      addr_len((struct sockaddr *)&ss)) != 0)
+	if (fd >= 0 && ((src != NULL &&
+			 bind(fd, (struct sockaddr *)&local,
+			      addr_len((struct sockaddr *)&local)) != 0) ||
+			connect(fd, (struct sockaddr *)&ss,
+				addr_len((struct sockaddr *)&ss)) != 0)) {
+		close(fd);
 		return -1;
+	}
 	getsockname(fd, (struct sockaddr *)&local, &sl);
-	printf("local %s\n", addr_str((struct sockaddr *)&local, b, sizeof(b)));
+	if (verbose)
+		printf("local %s\n",
+		       addr_str((struct sockaddr *)&local, b, sizeof(b)));
 	return fd;
 }
 
@@ -163,31 +188,179 @@ dtls_hello(SSL_CTX *ctx, int fd)
 	return rc;
 }
 
+/* ---- dtls-flood: many handshakes from one address ---- */
+
+#define FLOOD_MAX   8192
+#define FLOOD_QUIET 300      /* ms without an answer: send again */
+#define FLOOD_TRIES 4        /* sends of one flight: then refused */
+
+struct hs {
+	int fd;
+	SSL *ssl;
+	uint64_t last_ms;
+	bool done, answered, up;
+	unsigned tries;
+	uint8_t last[1500];  /* the last flight sent, for retransmission */
+	size_t nlast;
+};
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* What the SSL wrote to its memory BIO, as one datagram (kept to be
+ * sent again: a loaded server drops datagrams and mem BIOs have no
+ * retransmission timer). */
+static void
+hs_flush(struct hs *h)
+{
+	int n = BIO_read(SSL_get_wbio(h->ssl), h->last, sizeof(h->last));
+
+	if (n > 0) {
+		h->nlast = (size_t)n;
+		h->tries = 0;
+	}
+	if (h->nlast > 0)
+		(void)send(h->fd, h->last, h->nlast, 0);
+	h->tries++;
+	h->last_ms = mono_ms();
+}
+
+static bool
+hs_start(struct hs *h, SSL_CTX *ctx, char **av)
+{
+	BIO *rbio = BIO_new(BIO_s_mem()), *wbio = BIO_new(BIO_s_mem());
+
+	h->fd = connect_to(av[0], av[1], SOCK_DGRAM, av[2], false);
+	h->ssl = SSL_new(ctx);
+	if (h->fd < 0 || h->ssl == NULL || rbio == NULL || wbio == NULL)
+		return false;
+	BIO_set_mem_eof_return(rbio, -1);
+	SSL_set_bio(h->ssl, rbio, wbio);
+	SSL_set_options(h->ssl, SSL_OP_NO_QUERY_MTU);
+	SSL_set_mtu(h->ssl, 1200);
+	SSL_connect(h->ssl);                    /* the first ClientHello */
+	hs_flush(h);
+	return true;
+}
+
+/* A datagram for h: a ServerHello (handshake type 2) means the server
+ * made a session; stalled handshakes stop there. */
+static void
+hs_input(struct hs *h, bool complete)
+{
+	uint8_t buf[8192];
+	ssize_t n = recv(h->fd, buf, sizeof(buf), 0);
+	int rc;
+
+	if (n <= 13)
+		return;
+	if (buf[0] == 22 && buf[13] == 2)
+		h->answered = true;
+	if (h->answered && !complete) {
+		h->done = true;
+		return;
+	}
+	BIO_write(SSL_get_rbio(h->ssl), buf, (int)n);
+	rc = SSL_do_handshake(h->ssl);
+	hs_flush(h);
+	if (rc == 1)
+		h->up = h->done = true;
+	else if (SSL_get_error(h->ssl, rc) != SSL_ERROR_WANT_READ)
+		h->done = true;
+	ERR_clear_error();
+}
+
+static int
+dtls_flood(SSL_CTX *ctx, char **av, unsigned n, bool complete)
+{
+	static struct hs h[FLOOD_MAX];
+	static struct pollfd pfd[FLOOD_MAX];
+	unsigned started = 0, done = 0, answered = 0, up = 0;
+	unsigned burst = complete ? 1 : 32, inflight = complete ? 8 : n;
+	uint64_t end = mono_ms() + 60000;
+	struct rlimit rl;
+
+	if (n == 0 || n > FLOOD_MAX)
+		return 2;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	while (done < n && mono_ms() < end) {
+		for (unsigned k = 0; k < burst && started < n &&
+		     started - done < inflight; k++, started++) {
+			if (!hs_start(&h[started], ctx, av))
+				return 1;
+			pfd[started] = (struct pollfd){ h[started].fd, POLLIN, 0 };
+		}
+		if (poll(pfd, started, 5) < 0)
+			return 1;
+		for (unsigned i = 0; i < started; i++) {
+			if (h[i].done)
+				continue;
+			if (pfd[i].revents & POLLIN)
+				hs_input(&h[i], complete);
+			else if (mono_ms() - h[i].last_ms > FLOOD_QUIET &&
+				 h[i].tries >= FLOOD_TRIES)
+				h[i].done = true;
+			else if (mono_ms() - h[i].last_ms > FLOOD_QUIET)
+				hs_flush(&h[i]);     /* nothing new: again */
+			if (h[i].done) {
+				done++;
+				answered += h[i].answered;
+				up += h[i].up;
+				pfd[i].fd = -1;
+			}
+		}
+	}
+	printf("started %u answered %u up %u\n", started, answered, up);
+	for (unsigned i = 0; i < started; i++) {
+		SSL_free(h[i].ssl);
+		close(h[i].fd);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	bool dtls = argc == 4 && strncmp(argv[1], "dtls", 4) == 0;
-	SSL_CTX *ctx;
-	int fd, rc;
-
+	bool dtls = argc >= 4 && strncmp(argv[1], "dtls", 4) == 0;
 	bool hold = argc == 4 && strcmp(argv[1], "tls-hold") == 0;
+	bool flood = argc == 7 && strcmp(argv[1], "dtls-flood") == 0;
+	SSL_CTX *ctx;
+	int fd = -1, rc;
 
-	if (argc != 4 || (!dtls && !hold && strcmp(argv[1], "tls") != 0)) {
+	if ((argc != 4 && !(argc == 5 && strcmp(argv[1], "dtls") == 0) &&
+	     !flood) ||
+	    (!dtls && !hold && strcmp(argv[1], "tls") != 0)) {
 		fprintf(stderr, "usage: tlsprobe tls|tls-hold|dtls|dtls-hello "
-			"ADDR PORT\n");
+			"ADDR PORT | dtls ADDR PORT SRC | dtls-flood ADDR PORT "
+			"SRC N stall|complete\n");
 		return 2;
 	}
-	fd = connect_to(argv[2], argv[3], dtls ? SOCK_DGRAM : SOCK_STREAM);
+	if (!flood)
+		fd = connect_to(argv[2], argv[3], dtls ? SOCK_DGRAM : SOCK_STREAM,
+				argc == 5 ? argv[4] : NULL, true);
 	ctx = SSL_CTX_new(dtls ? DTLS_client_method() : TLS_client_method());
-	if (fd < 0 || ctx == NULL)
+	if ((!flood && fd < 0) || ctx == NULL)
 		return 1;
 	if (dtls)
 		SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
-	if (strcmp(argv[1], "dtls-hello") == 0)
+	if (flood)
+		rc = dtls_flood(ctx, argv + 2, (unsigned)atoi(argv[5]),
+				strcmp(argv[6], "complete") == 0);
+	else if (strcmp(argv[1], "dtls-hello") == 0)
 		rc = dtls_hello(ctx, fd);
 	else
 		rc = binding(ctx, fd, dtls, hold ? 2 : 1, 3);
 	SSL_CTX_free(ctx);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }

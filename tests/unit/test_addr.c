@@ -309,6 +309,37 @@ test_cidr_edges(void **state)
 	assert_int_equal(cidr_parse(NULL, &c), EINVAL);
 }
 
+/* Per-source limits: IPv4 by address, IPv6 by /64, the mapped form of
+ * an IPv4 address the same source as the address itself. */
+static void
+test_addr_same_source(void **state)
+{
+	static const struct { const char *a, *b; bool same; } t[] = {
+		{ "127.0.0.1:1", "127.0.0.1:2", true },
+		{ "127.0.0.1", "127.0.0.2", false },
+		{ "[2001:db8:1:2::1]:1", "[2001:db8:1:2:ffff:ffff:ffff:ffff]:2", true },
+		{ "2001:db8:1:2::1", "2001:db8:1:3::1", false },
+		{ "::ffff:10.0.0.1", "10.0.0.1", true },
+		{ "::ffff:10.0.0.1", "::ffff:10.0.0.2", false },
+		{ "::1", "::2", true },          /* one /64 */
+		{ "10.0.0.1", "::a00:1", false },
+	};
+	struct sockaddr_storage a, b;
+	uint8_t k[16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(addr_parse(t[i].a, 9, &a), 0);
+		assert_int_equal(addr_parse(t[i].b, 9, &b), 0);
+		assert_int_equal(addr_same_source((struct sockaddr *)&a,
+						  (struct sockaddr *)&b), t[i].same);
+	}
+	a.ss_family = AF_UNIX;
+	assert_false(addr_src_key((struct sockaddr *)&a, k));
+	assert_false(addr_same_source((struct sockaddr *)&a,
+				      (struct sockaddr *)&a));
+}
+
 int
 main(void)
 {
@@ -319,6 +350,7 @@ main(void)
 		cmocka_unit_test(test_addr_str_edges),
 		cmocka_unit_test(test_addr_compare),
 		cmocka_unit_test(test_addr_is_any),
+		cmocka_unit_test(test_addr_same_source),
 		cmocka_unit_test(test_cidr_parse_table),
 		cmocka_unit_test(test_cidr_match_table),
 		cmocka_unit_test(test_cidr_edges),

@@ -460,11 +460,36 @@ test_bind_400(void **state)
 	assert_int_equal(conn_bind(f, &d, 0), 400);
 	assert_int_equal(conn_bind(f, &d, connecting), 400);
 	cli(&u, "192.0.2.10", 40002, "alice", "alice-pw");  /* UDP */
+	login(f, &u);
 	assert_int_equal(conn_bind(f, &u, id), 400);
 	assert_int_equal(f->io.pipes, 0);
 	/* None of that used the id up. */
 	assert_int_equal(conn_bind(f, &d, id), 200);
 	assert_int_equal(f->io.pipes, 1);
+}
+
+/* Unsigned ConnectionBind over UDP or DTLS: a short 400 (ERROR-CODE
+ * only), never a 401 challenge, which is 4.6x the request and a
+ * reflection for a forged source (RFC 6062 §5.4: TCP/TLS only). */
+static void
+test_bind_400_unsigned_datagram(void **state)
+{
+	static const enum turn_transport tps[] = { TP_UDP, TP_DTLS };
+	struct fx *f = *state;
+	struct client u;
+
+	with_tcp(f);
+	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		cli(&u, "192.0.2.10", (uint16_t)(40002 + i), "alice", "alice-pw");
+		u.tp = tps[i];
+		req(&u, STUN_CONNECTION_BIND);
+		stun_enc_u32(&u.e, STUN_A_CONNECTION_ID, 1);
+		assert_int_equal(transact(f, &u), 400);
+		assert_null(stun_find(&u.rep, STUN_A_NONCE));
+		assert_null(stun_find(&u.rep, STUN_A_REALM));
+		assert_true(last_sent(f)->len <= u.len * 2);
+	}
+	assert_int_equal(f->io.pipes, 0);
 }
 
 /* RFC 6062 §5.4: the data connection's user must be the allocation's. */
@@ -592,6 +617,7 @@ main(void)
 		T(test_bind_200_pipe),
 		T(test_bind_accepted_peer),
 		T(test_bind_400),
+		T(test_bind_400_unsigned_datagram),
 		T(test_bind_441_other_user),
 		T(test_bind_400_after_deadline),
 		T(test_bind_400_late_or_on_control),
