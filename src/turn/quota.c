@@ -182,28 +182,14 @@ quota_limits_of(const struct conf *c, unsigned out[4])
 		out[3] = half;
 }
 
-/* The key of a source: an IPv4 address (mapped ones too) as itself, an
- * IPv6 address by its /64. */
+/* The key of a source (addr_src_key: an IPv6 address by its /64), as
+ * text for the table. */
 void
 quota_src_key(const struct sockaddr *sa, char *out, size_t cap)
 {
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	struct in6_addr a;
-	char ip[INET6_ADDRSTRLEN];
+	uint8_t k[16];
 
-	if (sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-			  ip, sizeof(ip));
-		snprintf(out, cap, "%s", ip);
-		return;
-	}
-	a = ((const struct sockaddr_in6 *)sa)->sin6_addr;
-	if (memcmp(a.s6_addr, mapped, 12) == 0) {
-		inet_ntop(AF_INET, a.s6_addr + 12, ip, sizeof(ip));
-		snprintf(out, cap, "%s", ip);
-		return;
-	}
-	memset(a.s6_addr + 8, 0, 8);
-	inet_ntop(AF_INET6, &a, ip, sizeof(ip));
-	snprintf(out, cap, "%s/64", ip);
+	addr_src_key(sa, k);
+	if (inet_ntop(AF_INET6, k, out, (socklen_t)cap) == NULL)
+		snprintf(out, cap, "?");
 }
