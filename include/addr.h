@@ -35,6 +35,18 @@ bool addr_ip_eq(const struct sockaddr *a, const struct sockaddr *b);
 /** Unspecified address (0.0.0.0 or ::). */
 bool addr_is_any(const struct sockaddr *sa);
 
+#define ADDR_KEY_LEN 16
+/**
+ * The key by which a source address is counted and limited: an IPv4
+ * address as ::ffff:a.b.c.d, an IPv6 address cut to its /64 (one host or
+ * one customer usually holds a whole /64, so counting single IPv6
+ * addresses would let it pass any per-source limit 2^64 times); an
+ * IPv4-mapped IPv6 address is kept whole, so it counts as its IPv4
+ * address. Ports are ignored. @return false (out zeroed) for another
+ * family or NULL.
+ */
+bool addr_source_key(const struct sockaddr *sa, uint8_t out[ADDR_KEY_LEN]);
+
 /** A CIDR block. family AF_INET or AF_INET6; ip in network order. */
 struct cidr {
 	int family;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "ratelimit.h"
 
 #define WAYS 4
@@ -119,30 +120,6 @@ rl_free(struct ratelimit *rl)
 	free(rl);
 }
 
-/* The 16-byte source: IPv4 as ::ffff:a.b.c.d, IPv6 cut to its /64. */
-static bool
-src_key(const struct sockaddr *sa, uint8_t out[16])
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	memset(out, 0, 16);
-	if (sa == NULL)
-		return false;
-	if (sa->sa_family == AF_INET) {
-		memcpy(out, mapped, sizeof(mapped));
-		memcpy(out + 12,
-		       &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-		return true;
-	}
-	if (sa->sa_family != AF_INET6)
-		return false;
-	memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-	       16);
-	if (memcmp(out, mapped, sizeof(mapped)) != 0)
-		memset(out + 8, 0, 8);
-	return true;
-}
-
 static struct rl_entry *
 set_of(const struct ratelimit *rl, const uint8_t src[16])
 {
@@ -202,7 +179,7 @@ rl_take(struct ratelimit *rl, enum rl_kind k, const struct sockaddr *src,
 	uint8_t key[16];
 
 	if (rl == NULL || k >= RL_KINDS || rl->t_us[k] == 0 ||
-	    !src_key(src, key))
+	    !addr_source_key(src, key))
 		return true;
 	e = find_or_make(rl, key);
 	e->last_ms = now_ms;
@@ -220,7 +197,7 @@ rl_over(const struct ratelimit *rl, enum rl_kind k,
 	uint8_t key[16];
 
 	if (rl == NULL || k >= RL_KINDS || rl->t_us[k] == 0 ||
-	    !src_key(src, key) || (e = find(rl, key)) == NULL)
+	    !addr_source_key(src, key) || (e = find(rl, key)) == NULL)
 		return false;
 	return !conforms(rl, k, e->tat[k], now_ms * 1000);
 }

@@ -285,6 +285,29 @@ addr_is_any(const struct sockaddr *sa)
 	return len != 0 && memcmp(ip, zero, len) == 0;
 }
 
+bool
+addr_source_key(const struct sockaddr *sa, uint8_t out[ADDR_KEY_LEN])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	memset(out, 0, ADDR_KEY_LEN);
+	if (sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		memcpy(out, mapped, sizeof(mapped));
+		memcpy(out + 12,
+		       &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family != AF_INET6)
+		return false;
+	memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+	       16);
+	if (memcmp(out, mapped, sizeof(mapped)) != 0)
+		memset(out + 8, 0, 8);  /* the /64: one host's usual share */
+	return true;
+}
+
 /* Clear every bit of ip[0..len) past the first prefix bits. */
 static void
 clear_host_bits(uint8_t *ip, size_t len, unsigned prefix)
