@@ -164,6 +164,7 @@ ws_upgrade(struct hconn *c, struct http_req *r)
 			    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 			    "Sec-WebSocket-Accept: %s\r\n\r\n", acc);
 	c->state = HC_WS;
+	event_del(c->deadline);         /* the head came in time */
 	bufferevent_set_timeouts(c->bev, NULL, &wt);
 	log_debug("ws %s: open", c->ip);
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
