@@ -29,16 +29,9 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "tool.h"
+
 #define MAXN 4096
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int
 connect_from(const char *src, const char *host, const char *port)
@@ -130,8 +123,8 @@ main(int argc, char **argv)
 			(void)send(p[i].fd, pre, tms ? 1 : npre, MSG_NOSIGNAL);
 	}
 	printf("connected %u\n", up);
-	t0 = now_ms();
-	while (now_ms() < t0 + 500)
+	t0 = tool_now_ms();
+	while (tool_now_ms() < t0 + 500)
 		refused += reap(p, n, 50);
 	printf("refused %u\n", refused);
 	fflush(stdout);
@@ -139,14 +132,14 @@ main(int argc, char **argv)
 	deadline = t0 + (uint64_t)secs * 1000;
 	sent = 1;
 	next = t0 + tms;
-	while (closed < up && now_ms() < deadline) {
+	while (closed < up && tool_now_ms() < deadline) {
 		unsigned k = reap(p, n, 100);
 		if (k > 0) {
 			closed += k;
-			last = now_ms() - t0;
+			last = tool_now_ms() - t0;
 			first = first ? first : last;
 		}
-		if (tms != 0 && now_ms() >= next) {
+		if (tms != 0 && tool_now_ms() >= next) {
 			trickle(p, n, pre, npre, sent++);
 			next += tms;
 		}
