@@ -24,6 +24,7 @@
 #define HTTPD_EXTRA_CONNS     64   /* plain HTTP beyond max-sig-conns */
 #define HTTPD_ADMIN_PER_IP    16   /* of the admin listener's 64, per source */
 #define HTTPD_OUT_CAP         (1u << 20) /* bytes queued to one socket */
+#define HTTPD_MSG_COST        64   /* wslay's bookkeeping of one message */
 
 enum hc_state {
 	HC_HEAD,        /* reading the request head */
@@ -42,7 +43,7 @@ struct hconn {
 	wslay_event_context_ptr ws;
 	struct sig_conn *sc;        /* NULL once the core let it go */
 	bool in_recv;               /* inside wslay_event_recv */
-	bool doomed;                /* over its output cap: drop */
+	bool doomed;                /* over its output cap: cut off */
 	struct event *service;      /* deferred work outside the core */
 	struct event *deadline;     /* the head's, then the close grace's */
 	TAILQ_ENTRY(hconn) link;
