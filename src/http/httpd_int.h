@@ -44,6 +44,7 @@ struct hconn {
 	struct sig_conn *sc;        /* NULL once the core let it go */
 	bool in_recv;               /* inside wslay_event_recv */
 	bool doomed;                /* over its output cap: cut off */
+	bool cut;                   /* hconn_cut: a lingering close */
 	struct event *service;      /* deferred work outside the core */
 	struct event *deadline;     /* the head's, then the close grace's */
 	TAILQ_ENTRY(hconn) link;

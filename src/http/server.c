@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "addr.h"
 #include "httpd_int.h"
@@ -59,7 +60,25 @@ hconn_cut(struct hconn *c)
 	struct timeval g = { HTTPD_CLOSE_GRACE_S, 0 };
 
 	hconn_closing(c);
+	c->cut = true;
 	event_add(c->deadline, &g);
+}
+
+/* All written. A connection cut off may still be sending (pings, a
+ * head): closed now, with its input unread, the kernel would answer a
+ * reset and drop what it has not delivered yet, our last words (close
+ * 1008, 408) included. So it half-closes and reads (and discards) until
+ * the peer's EOF or the end of its grace instead. */
+static void
+hconn_done(struct hconn *c)
+{
+	if (!c->cut) {
+		hconn_free(c);
+		return;
+	}
+	c->cut = false;         /* once */
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	bufferevent_enable(c->bev, EV_READ);
 }
 
 void
@@ -144,7 +163,7 @@ on_write(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->state == HC_CLOSING)
-		hconn_free(c);
+		hconn_done(c);
 	else if (c->state == HC_WS)
 		ws_service(c);
 }
@@ -187,7 +206,7 @@ on_service(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	if (c->state == HC_CLOSING &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		hconn_free(c);
+		hconn_done(c);
 	else if (c->state == HC_WS)
 		ws_service(c);
 }
