@@ -45,6 +45,7 @@ struct hconn {
 	bool in_recv;               /* inside wslay_event_recv */
 	bool doomed;                /* over its output cap: cut off */
 	bool cut;                   /* hconn_cut: a lingering close */
+	bool lingering;             /* half-closed, awaiting EOF or grace */
 	struct event *service;      /* deferred work outside the core */
 	struct event *deadline;     /* the head's, then the close grace's */
 	TAILQ_ENTRY(hconn) link;

@@ -76,7 +76,9 @@ hconn_done(struct hconn *c)
 		hconn_free(c);
 		return;
 	}
-	c->cut = false;         /* once */
+	if (c->lingering)       /* on_write and on_service both saw it */
+		return;
+	c->lingering = true;
 	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
 	bufferevent_enable(c->bev, EV_READ);
 }
