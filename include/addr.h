@@ -32,15 +32,17 @@ void addr_set_port(struct sockaddr *sa, uint16_t port);
 bool addr_eq(const struct sockaddr *a, const struct sockaddr *b);
 /** Same family and IP (ports ignored). */
 bool addr_ip_eq(const struct sockaddr *a, const struct sockaddr *b);
+#define ADDR_KEY_LEN 16
 /** The source an address counts as, for per-source limits: IPv4 as
  *  ::ffff:a.b.c.d, IPv6 cut to its /64 (one subscriber's usual share, so
  *  a host cannot dodge a cap by its 2^64 addresses); an IPv4-mapped IPv6
  *  address is its IPv4 address. Ports ignored. false: not IPv4 or IPv6. */
-bool addr_src_key(const struct sockaddr *sa, uint8_t out[16]);
+bool addr_src_key(const struct sockaddr *sa, uint8_t out[ADDR_KEY_LEN]);
 /** Whether a and b count as the same source (addr_src_key). */
 bool addr_same_source(const struct sockaddr *a, const struct sockaddr *b);
 /** Unspecified address (0.0.0.0 or ::). */
 bool addr_is_any(const struct sockaddr *sa);
+
 
 /** A CIDR block. family AF_INET or AF_INET6; ip in network order. */
 struct cidr {

@@ -124,6 +124,11 @@ struct conf {
 	bool http_listen_default;         /* still the built-in 0.0.0.0:8080:
 					     a failed bind only warns */
 	char *www_dir;                    /* static files; NULL = "www" */
+	unsigned http_head_timeout;       /* s from accept to a whole request
+					     head (HTTP and admin), 10 */
+	unsigned http_max_conns_per_ip;   /* HTTP (and admin) connections per
+					     IPv4 address or IPv6 /64, 64;
+					     0 = none */
 	char *api_key;                    /* /api/ice-servers; NULL = 404 */
 	char *allowed_origins[CONF_MAX_ORIGINS]; /* none: same host only */
 	size_t norigins;

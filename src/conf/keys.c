@@ -57,6 +57,8 @@ static const struct conf_key keys[] = {
 	INT_KEY("workers", workers, 0, CONF_MAX_WORKERS),
 	LIST_KEY("http-listen", set_http_listen, reset_http_listen),
 	STR_KEY("www-dir", www_dir, set_path),
+	INT_KEY("http-head-timeout", http_head_timeout, 1, 10),
+	INT_KEY("http-max-conns-per-ip", http_max_conns_per_ip, 0, QUOTA_MAX),
 	STR_KEY("api-key", api_key, set_secret_text),
 	LIST_KEY("allowed-origins", set_origin, reset_origins),
 	STR_KEY("public-host", public_host, set_public_host),

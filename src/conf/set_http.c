@@ -22,6 +22,8 @@ http_conf_defaults(struct conf *c)
 	addr_parse("0.0.0.0", HTTP_DEFAULT_PORT, &c->http_listen[0]);
 	c->nhttp_listen = 1;
 	c->http_listen_default = true;
+	c->http_head_timeout = 10;
+	c->http_max_conns_per_ip = 64;
 	c->room_capacity = 6;
 	c->max_rooms = 1000;
 	c->max_sig_conns = 1000;

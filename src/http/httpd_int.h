@@ -13,15 +13,18 @@
 #include <event2/listener.h>
 #include <wslay/wslay.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "http.h"
 #include "httpd.h"
 #include "sig.h"
 
-#define HTTPD_HEAD_TIMEOUT_S  10   /* to send a whole request head */
 #define HTTPD_WRITE_TIMEOUT_S 30   /* a peer that reads nothing */
+#define HTTPD_CLOSE_GRACE_S   2    /* to take the last words when cut off */
 #define HTTPD_EXTRA_CONNS     64   /* plain HTTP beyond max-sig-conns */
+#define HTTPD_ADMIN_PER_IP    16   /* of the admin listener's 64, per source */
 #define HTTPD_OUT_CAP         (1u << 20) /* bytes queued to one socket */
+#define HTTPD_MSG_COST        64   /* wslay's bookkeeping of one message */
 
 enum hc_state {
 	HC_HEAD,        /* reading the request head */
@@ -36,11 +39,15 @@ struct hconn {
 	struct bufferevent *bev;
 	enum hc_state state;
 	char ip[SIG_IP_MAX];
+	uint8_t src[ADDR_KEY_LEN];  /* addr_src_key: IPv6 by its /64 */
 	wslay_event_context_ptr ws;
 	struct sig_conn *sc;        /* NULL once the core let it go */
 	bool in_recv;               /* inside wslay_event_recv */
-	bool doomed;                /* over its output cap: drop */
+	bool doomed;                /* over its output cap: cut off */
+	bool cut;                   /* hconn_cut: a lingering close */
+	bool lingering;             /* half-closed, awaiting EOF or grace */
 	struct event *service;      /* deferred work outside the core */
+	struct event *deadline;     /* the head's, then the close grace's */
 	TAILQ_ENTRY(hconn) link;
 };
 TAILQ_HEAD(hconn_list, hconn);
@@ -71,6 +78,7 @@ void hconn_respond(struct hconn *c, const struct http_req *r, int status,
 		   const char *extra);
 void hconn_free(struct hconn *c);
 void hconn_closing(struct hconn *c);
+void hconn_cut(struct hconn *c);
 
 /* https.c */
 int https_setup(struct httpd *h);

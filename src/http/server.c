@@ -1,15 +1,19 @@
 /**
  * @file server.c  The HTTP listener: evconnlistener + one bufferevent per
  * connection. A connection reads one request head (at most HTTP_HEAD_MAX
- * bytes within HTTPD_HEAD_TIMEOUT_S), answers it and closes
+ * bytes within http-head-timeout of its accept: a deadline, so a client
+ * trickling a byte at a time cannot hold it), answers it and closes
  * ("Connection: close": no keep-alive, no pipelining), or becomes a
- * WebSocket (ws.c). libevent's evhttp cannot hand its connection over to
- * a WebSocket, hence this small server around the pure parser.
+ * WebSocket (ws.c). One source (IPv4 address, IPv6 /64) holds at most
+ * http-max-conns-per-ip connections. libevent's evhttp cannot hand its
+ * connection over to a WebSocket, hence this small server around the
+ * pure parser. The admin listener (admin.c) is the same server.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "addr.h"
 #include "httpd_int.h"
@@ -23,6 +27,8 @@ hconn_free(struct hconn *c)
 	ws_conn_free(c);
 	if (c->service != NULL)
 		event_free(c->service);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	TAILQ_REMOVE(&h->conns, c, link);
@@ -39,8 +45,42 @@ hconn_closing(struct hconn *c)
 	c->state = HC_CLOSING;
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_set_timeouts(c->bev, NULL, &wt);
+	event_del(c->deadline);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		event_active(c->service, EV_TIMEOUT, 0);
+}
+
+/* Cut off (a head past its deadline, output over its cap): as closing,
+ * but freed HTTPD_CLOSE_GRACE_S from now at the latest, however slowly
+ * the peer takes what is left (a write timeout alone restarts with every
+ * byte it takes). */
+void
+hconn_cut(struct hconn *c)
+{
+	struct timeval g = { HTTPD_CLOSE_GRACE_S, 0 };
+
+	hconn_closing(c);
+	c->cut = true;
+	event_add(c->deadline, &g);
+}
+
+/* All written. A connection cut off may still be sending (pings, a
+ * head): closed now, with its input unread, the kernel would answer a
+ * reset and drop what it has not delivered yet, our last words (close
+ * 1008, 408) included. So it half-closes and reads (and discards) until
+ * the peer's EOF or the end of its grace instead. */
+static void
+hconn_done(struct hconn *c)
+{
+	if (!c->cut) {
+		hconn_free(c);
+		return;
+	}
+	if (c->lingering)       /* on_write and on_service both saw it */
+		return;
+	c->lingering = true;
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	bufferevent_enable(c->bev, EV_READ);
 }
 
 void
@@ -125,7 +165,7 @@ on_write(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->state == HC_CLOSING)
-		hconn_free(c);
+		hconn_done(c);
 	else if (c->state == HC_WS)
 		ws_service(c);
 }
@@ -138,11 +178,25 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what == BEV_EVENT_CONNECTED)  /* the TLS handshake is done */
 		return;
-	if (what & BEV_EVENT_TIMEOUT && c->state == HC_HEAD) {
-		respond_error(c, NULL, 408);
+	hconn_free(c);      /* EOF, error, or a write timeout */
+}
+
+/* The head's deadline (408, then the close grace), or the end of the
+ * close grace of a connection cut off. */
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *c = arg;
+
+	(void)fd; (void)what;
+	if (c->state != HC_HEAD) {
+		hconn_free(c);
 		return;
 	}
-	hconn_free(c);      /* EOF, error, or a write timeout */
+	log_debug("http %s: no request head within %u s", c->ip,
+		  c->h->conf->http_head_timeout);
+	respond_error(c, NULL, 408);
+	hconn_cut(c);
 }
 
 /* Deferred work: a WebSocket to service, or a closed one to free. */
@@ -154,9 +208,39 @@ on_service(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	if (c->state == HC_CLOSING &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		hconn_free(c);
+		hconn_done(c);
 	else if (c->state == HC_WS)
 		ws_service(c);
+}
+
+/* Connections h holds from the source src (a walk bounded by the cap on
+ * h->nconns). */
+static size_t
+conns_from(const struct httpd *h, const uint8_t src[ADDR_KEY_LEN])
+{
+	const struct hconn *c;
+	size_t n = 0;
+
+	TAILQ_FOREACH(c, &h->conns, link)
+		n += memcmp(c->src, src, ADDR_KEY_LEN) == 0;
+	return n;
+}
+
+/* Whether one more connection from src fits: the listener's total and
+ * http-max-conns-per-ip (IPv6 counted by its /64); on the admin listener
+ * at most HTTPD_ADMIN_PER_IP too, so that one source cannot fill it. */
+static bool
+admit(const struct httpd *h, const uint8_t src[ADDR_KEY_LEN])
+{
+	size_t max = (h->admin ? 0 : (size_t)h->conf->max_sig_conns) +
+		     HTTPD_EXTRA_CONNS;
+	unsigned per_ip = h->conf->http_max_conns_per_ip;
+
+	if (h->admin && (per_ip == 0 || per_ip > HTTPD_ADMIN_PER_IP))
+		per_ip = HTTPD_ADMIN_PER_IP;
+
+	return h->nconns < max &&
+	       (per_ip == 0 || conns_from(h, src) < per_ip);
 }
 
 static void
@@ -164,30 +248,32 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	  int salen, void *arg)
 {
 	struct httpd *h = arg;
-	struct timeval rt = { HTTPD_HEAD_TIMEOUT_S, 0 };
+	struct timeval ht = { h->conf->http_head_timeout, 0 };
+	uint8_t src[ADDR_KEY_LEN];
 	struct hconn *c;
 
 	(void)l; (void)salen;
-	if (h->nconns >= (h->admin ? 0 : (size_t)h->conf->max_sig_conns) +
-			 HTTPD_EXTRA_CONNS ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
+	addr_src_key(sa, src);
+	if (!admit(h, src) || (c = calloc(1, sizeof(*c))) == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
 	c->h = h;
+	memcpy(c->src, src, sizeof(src));
 	addr_ip_str(sa, c->ip, sizeof(c->ip));
 	c->bev = https_wrap(h, fd);       /* plain, or TLS with a cert */
 	c->service = event_new(h->base, -1, 0, on_service, c);
+	c->deadline = evtimer_new(h->base, on_deadline, c);
 	TAILQ_INSERT_TAIL(&h->conns, c, link);
 	h->nconns++;
-	if (c->bev == NULL || c->service == NULL) {
+	if (c->bev == NULL || c->service == NULL || c->deadline == NULL) {
 		if (c->bev == NULL)
 			evutil_closesocket(fd);
 		hconn_free(c);
 		return;
 	}
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
-	bufferevent_set_timeouts(c->bev, &rt, NULL);
+	event_add(c->deadline, &ht);      /* from accept: not an idle timer */
 	bufferevent_enable(c->bev, EV_READ);
 }
 

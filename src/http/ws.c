@@ -7,9 +7,16 @@
  *
  * The core is never re-entered: while it runs, output is queued (a flush
  * of wslay's queue at most), and closing or dropping a connection is
- * deferred to the connection's service event. A connection with more
- * than HTTPD_OUT_CAP bytes waiting (a reader too slow) is dropped.
- * Binary messages are refused with 1003.
+ * deferred to the connection's service event. Binary messages are
+ * refused with 1003.
+ *
+ * Output is bounded: what waits for one client (the bufferevent's output
+ * and wslay's queue, the pongs wslay queues by itself for each ping
+ * included, RFC 6455 §5.5.2) is at most about HTTPD_OUT_CAP bytes. Over
+ * it, a client that sends faster than it reads (pings it never takes the
+ * pongs of, messages of a busy room) is read no more and closed with
+ * 1008 (policy, RFC 6455 §7.4.1), and dropped if it does not take even
+ * that within HTTPD_CLOSE_GRACE_S; other members of its room carry on.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,12 +28,40 @@
 #include "httpd_int.h"
 #include "log.h"
 
+/* Bytes waiting for the peer: the socket's output, wslay's queue, and
+ * each queued message's bookkeeping (a ping with no payload still costs
+ * a queued pong). */
+static size_t
+ws_out_bytes(const struct hconn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
+	       wslay_event_get_queued_msg_length(c->ws) +
+	       wslay_event_get_queued_msg_count(c->ws) * HTTPD_MSG_COST;
+}
+
+/* Over the cap: read and queue no more; the service event closes. */
+static bool
+ws_over_cap(struct hconn *c, size_t more)
+{
+	if (!c->doomed && ws_out_bytes(c) + more <= HTTPD_OUT_CAP)
+		return false;
+	if (!c->doomed)
+		log_debug("ws %s: output over %u bytes: closed", c->ip,
+			  HTTPD_OUT_CAP);
+	c->doomed = true;
+	event_active(c->service, EV_TIMEOUT, 0);
+	return true;
+}
+
+/* wslay reads through here: nothing more once the output is over its
+ * cap, so the pongs of one read (a few KiB of pings) are all it adds. */
 static ssize_t
 ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 	   int flags, void *user)
 {
 	struct hconn *c = user;
-	int n = evbuffer_remove(bufferevent_get_input(c->bev), buf, len);
+	int n = ws_over_cap(c, 0) ? 0 :
+		evbuffer_remove(bufferevent_get_input(c->bev), buf, len);
 
 	(void)flags;
 	if (n <= 0) {
@@ -82,15 +117,38 @@ ws_conn_free(struct hconn *c)
 	c->ws = NULL;
 }
 
+/* Over its output cap (outside the core): the core forgets it, a close
+ * frame goes after what is queued, and the connection is freed once that
+ * is written or HTTPD_CLOSE_GRACE_S from now. */
+static void
+ws_cut(struct hconn *c)
+{
+	static const char why[] = "output over its cap: read what you get";
+
+	if (c->sc != NULL)
+		sig_closed(c->h->sig, c->sc);
+	c->sc = NULL;
+	if (!wslay_event_get_close_sent(c->ws)) {
+		wslay_event_queue_close(c->ws, WSLAY_CODE_POLICY_VIOLATION,
+					(const uint8_t *)why, sizeof(why) - 1);
+		(void)wslay_event_send(c->ws);
+	}
+	hconn_cut(c);
+}
+
 /* Outside the core: write what wslay queued; once a close frame went out
  * (ours or the answer to the peer's), the core forgets the connection
  * and it closes when the output drains. */
 void
 ws_service(struct hconn *c)
 {
-	if (c->doomed || (wslay_event_want_write(c->ws) &&
-			  wslay_event_send(c->ws) != 0)) {
+	if (wslay_event_want_write(c->ws) && !c->doomed &&
+	    wslay_event_send(c->ws) != 0) {
 		hconn_free(c);
+		return;
+	}
+	if (c->doomed || ws_over_cap(c, 0)) {
+		ws_cut(c);
 		return;
 	}
 	if (wslay_event_get_close_sent(c->ws) ||
@@ -164,6 +222,7 @@ ws_upgrade(struct hconn *c, struct http_req *r)
 			    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 			    "Sec-WebSocket-Accept: %s\r\n\r\n", acc);
 	c->state = HC_WS;
+	event_del(c->deadline);         /* the head came in time */
 	bufferevent_set_timeouts(c->bev, NULL, &wt);
 	log_debug("ws %s: open", c->ip);
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
@@ -178,20 +237,10 @@ port_send(void *arg, void *conn, const char *text, size_t len)
 	struct hconn *c = conn;
 	struct wslay_event_msg m = { WSLAY_TEXT_FRAME, (const uint8_t *)text,
 				     len };
-	size_t queued;
 
 	(void)arg;
-	if (c->doomed || c->state != HC_WS)
+	if (c->state != HC_WS || ws_over_cap(c, len + HTTPD_MSG_COST))
 		return -1;
-	queued = evbuffer_get_length(bufferevent_get_output(c->bev)) +
-		 wslay_event_get_queued_msg_length(c->ws);
-	if (queued + len > HTTPD_OUT_CAP) {
-		log_debug("ws %s: output over %u bytes: dropped", c->ip,
-			  HTTPD_OUT_CAP);
-		c->doomed = true;
-		event_active(c->service, EV_TIMEOUT, 0);
-		return -1;
-	}
 	if (wslay_event_queue_msg(c->ws, &m) != 0)
 		return -1;
 	if (!c->in_recv)

@@ -1,7 +1,7 @@
 /**
- * @file limit.c  Token buckets on the injected clock, the per-source-IP
- * join limit (a fixed table, least recently used slot recycled), and the
- * signed join tickets of join-secret.
+ * @file limit.c  Token buckets on the injected clock, the per-source join
+ * limit (IPv4 address or IPv6 /64; a fixed table, least recently used
+ * slot recycled), and the signed join tickets of join-secret.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,31 +43,48 @@ bucket_take(struct bucket *b, uint64_t now_ms, uint64_t n,
 	return true;
 }
 
+/* The key of a source IP string (from addr_ip_str): IPv4 by address,
+ * IPv6 by its /64, as the TURN rate limits count (addr_src_key). A
+ * string that is no IP (never from the transport) gets the zero key. */
+static void
+ip_key(const char *ip, uint8_t key[ADDR_KEY_LEN])
+{
+	struct sockaddr_storage ss;
+
+	memset(key, 0, ADDR_KEY_LEN);
+	if (addr_parse_ip(ip, &ss) == 0)
+		addr_src_key((const struct sockaddr *)&ss, key);
+}
+
 static struct ip_slot *
 ip_slot(struct sig *s, const char *ip, uint64_t now)
 {
 	struct ip_slot *victim = NULL;
+	uint8_t key[ADDR_KEY_LEN];
 
+	ip_key(ip, key);
 	for (size_t i = 0; i < SIG_IP_SLOTS; i++) {
 		struct ip_slot *e = &s->ips[i];
 
-		if (e->ip[0] == '\0') {
-			if (victim == NULL || victim->ip[0] != '\0')
+		if (!e->used) {
+			if (victim == NULL || victim->used)
 				victim = e;     /* an empty slot first */
 			continue;
 		}
-		if (strcmp(e->ip, ip) == 0)
+		if (memcmp(e->key, key, ADDR_KEY_LEN) == 0)
 			return e;
 		if (victim == NULL ||
-		    (victim->ip[0] != '\0' && e->used_ms < victim->used_ms))
+		    (victim->used && e->used_ms < victim->used_ms))
 			victim = e;
 	}
-	snprintf(victim->ip, sizeof(victim->ip), "%s", ip);
+	memcpy(victim->key, key, ADDR_KEY_LEN);
+	victim->used = true;
 	bucket_init(&victim->b, now, s->lim.join_rate);
 	return victim;
 }
 
-/* join_rate joins per minute from one IP, a minute's worth in burst. */
+/* join_rate joins per minute from one source (an IPv4 address or an
+ * IPv6 /64), a minute's worth in burst. */
 bool
 sig_join_allowed(struct sig *s, const char *ip)
 {

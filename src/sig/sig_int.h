@@ -8,6 +8,7 @@
 
 #include <sys/queue.h>
 
+#include "addr.h"
 #include "sig.h"
 
 #define SIG_IP_SLOTS  1024   /* source IPs tracked for the join limit */
@@ -59,7 +60,8 @@ struct sig_room {
 TAILQ_HEAD(sig_room_list, sig_room);
 
 struct ip_slot {
-	char ip[SIG_IP_MAX];
+	uint8_t key[ADDR_KEY_LEN];    /* addr_src_key: IPv6 by its /64 */
+	bool used;
 	struct bucket b;
 	uint64_t used_ms;
 };

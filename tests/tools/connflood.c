@@ -6,14 +6,16 @@
  *
  * Connects N times from SRC_IP (port chosen by the kernel), sends
  * nothing (or, with FILE, its first 4 KiB once: say, half a TLS
- * ClientHello, then nothing more; with TRICKLE_MS, FILE one byte at a
- * time on every connection, a byte every TRICKLE_MS: slowloris), and
- * prints:
+ * ClientHello, then nothing more; with TRICKLE_MS too, those bytes one
+ * at a time on every open connection, a byte every TRICKLE_MS: a
+ * slowloris request head), and prints:
  *   "connected C"              connections established
  *   "refused R"                closed by the server within 500 ms
  *   "closed K open O last MS"  after waiting at most SECONDS: closed in
  *                              all, still open, and when the last one
  *                              closed (ms since the connects)
+ *   "first MS"                 when the first one after the refused
+ *                              closed (0: none)
  * Every wait is bounded; exit status 0 unless arguments or sockets fail.
  */
 #include <errno.h>
@@ -27,16 +29,9 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "tool.h"
+
 #define MAXN 4096
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int
 connect_from(const char *src, const char *host, const char *port)
@@ -62,6 +57,16 @@ connect_from(const char *src, const char *host, const char *port)
 	return fd;
 }
 
+/* Send byte i of pre[0..npre) on every open connection. */
+static void
+trickle(const struct pollfd *p, unsigned n, const char *pre, size_t npre,
+	size_t i)
+{
+	for (unsigned k = 0; k < n && i < npre; k++)
+		if (p[k].fd >= 0)
+			(void)send(p[k].fd, pre + i, 1, MSG_NOSIGNAL);
+}
+
 /* Mark connections the server has closed (EOF or reset). */
 static unsigned
 reap(struct pollfd *p, unsigned n, int wait_ms)
@@ -83,32 +88,21 @@ reap(struct pollfd *p, unsigned n, int wait_ms)
 	return closed;
 }
 
-/* Byte i of pre to every open connection. */
-static void
-trickle(struct pollfd *p, unsigned n, const char *pre, size_t i)
-{
-	for (unsigned k = 0; k < n; k++)
-		if (p[k].fd >= 0)
-			(void)send(p[k].fd, pre + i, 1, MSG_NOSIGNAL);
-}
-
 int
 main(int argc, char **argv)
 {
 	static struct pollfd p[MAXN];
-	unsigned n, secs, up = 0, closed = 0, refused = 0;
-	uint64_t t0, last = 0, deadline;
+	unsigned n, secs, up = 0, closed = 0, refused = 0, tms = 0;
+	uint64_t t0, last = 0, first = 0, deadline, next;
 	static char pre[4096];
 	size_t npre = 0, sent = 0;
-	unsigned trickle_ms = 0;
-	uint64_t next = 0;
 
 	if (argc < 6 || argc > 8) {
 		fprintf(stderr, "usage: connflood SRC_IP HOST PORT N SECONDS "
 			"[FILE [TRICKLE_MS]]\n");
 		return 2;
 	}
-	if (argc == 8 && (trickle_ms = (unsigned)atoi(argv[7])) == 0)
+	if (argc == 8 && (tms = (unsigned)atoi(argv[7])) == 0)
 		return 2;
 	if (argc >= 7) {
 		FILE *f = fopen(argv[6], "rb");
@@ -125,36 +119,34 @@ main(int argc, char **argv)
 		p[i].fd = connect_from(argv[1], argv[2], argv[3]);
 		p[i].events = POLLIN;
 		up += p[i].fd >= 0;
-		/* a refusal shows in reap */
-		if (p[i].fd >= 0 && npre > 0)
-			(void)send(p[i].fd, pre, trickle_ms ? 1 : npre,
-				   MSG_NOSIGNAL);
+		if (p[i].fd >= 0 && npre > 0)   /* a refusal shows in reap */
+			(void)send(p[i].fd, pre, tms ? 1 : npre, MSG_NOSIGNAL);
 	}
-	sent = trickle_ms ? 1 : npre;
 	printf("connected %u\n", up);
-	t0 = now_ms();
-	while (now_ms() < t0 + 500)
+	t0 = tool_now_ms();
+	while (tool_now_ms() < t0 + 500)
 		refused += reap(p, n, 50);
 	printf("refused %u\n", refused);
 	fflush(stdout);
 	closed = refused;
 	deadline = t0 + (uint64_t)secs * 1000;
-	next = t0 + trickle_ms;
-	while (closed < up && now_ms() < deadline) {
-		unsigned k;
-
-		if (sent < npre && now_ms() >= next) {
-			trickle(p, n, pre, sent++);
-			next += trickle_ms;
-		}
-		k = reap(p, n, 100);
+	sent = 1;
+	next = t0 + tms;
+	while (closed < up && tool_now_ms() < deadline) {
+		unsigned k = reap(p, n, 100);
 		if (k > 0) {
 			closed += k;
-			last = now_ms() - t0;
+			last = tool_now_ms() - t0;
+			first = first ? first : last;
+		}
+		if (tms != 0 && tool_now_ms() >= next) {
+			trickle(p, n, pre, npre, sent++);
+			next += tms;
 		}
 	}
-	printf("closed %u open %u last %llu\n", closed, up - closed,
-	       (unsigned long long)last);
+	printf("closed %u open %u last %llu\nfirst %llu\n", closed,
+	       up - closed, (unsigned long long)last,
+	       (unsigned long long)first);
 	for (unsigned i = 0; i < n; i++)
 		if (p[i].fd >= 0)
 			close(p[i].fd);

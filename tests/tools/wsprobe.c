@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define NCONN   8
 #define WAIT_MS 3000
 
@@ -57,38 +59,12 @@ static struct wconn conns[NCONN];
 static const char *host, *port;
 static int failures;
 
-static int
-dial(void)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-	int fd;
-
-	if (getaddrinfo(host, port, &hints, &ai) != 0)
-		return -1;
-	fd = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Read more into c->buf within the deadline. 0, or -1 EOF/timeout. */
 static int
 fill(struct wconn *c, uint64_t deadline)
 {
 	struct pollfd p = { c->fd, POLLIN, 0 };
-	uint64_t now = now_ms();
+	uint64_t now = tool_now_ms();
 	ssize_t n;
 
 	if (c->fd < 0 || now >= deadline ||
@@ -222,7 +198,7 @@ note_welcome(struct wconn *c, const char *text)
 static bool
 read_until(struct wconn *c, const char *want, uint64_t wait)
 {
-	uint64_t deadline = now_ms() + wait;
+	uint64_t deadline = tool_now_ms() + wait;
 	char *p;
 	size_t n;
 	int op;
@@ -246,7 +222,7 @@ read_until(struct wconn *c, const char *want, uint64_t wait)
 		if (hit)
 			return true;
 	}
-	if (want == NULL && c->fd >= 0 && now_ms() < deadline) {
+	if (want == NULL && c->fd >= 0 && tool_now_ms() < deadline) {
 		printf("%s eof\n", c->name);
 		return true;
 	}
@@ -257,11 +233,11 @@ static void
 do_open(struct wconn *c, const char *origin)
 {
 	char req[1024];
-	uint64_t deadline = now_ms() + WAIT_MS;
+	uint64_t deadline = tool_now_ms() + WAIT_MS;
 	char *end;
 	int n;
 
-	c->fd = dial();
+	c->fd = tool_dial(host, port);
 	c->len = 0;
 	n = snprintf(req, sizeof(req), "GET /ws HTTP/1.1\r\nHost: %s:%s\r\n"
 		     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -326,8 +302,8 @@ do_http(const char *raw)
 {
 	char req[16384], resp[65536];
 	size_t n = 0, len = 0;
-	uint64_t deadline = now_ms() + WAIT_MS;
-	int fd = dial();
+	uint64_t deadline = tool_now_ms() + WAIT_MS;
+	int fd = tool_dial(host, port);
 	char *body;
 
 	for (const char *p = raw; *p && n + 1 < sizeof(req); p++) {
@@ -344,7 +320,7 @@ do_http(const char *raw)
 	}
 	for (;;) {
 		struct pollfd pf = { fd, POLLIN, 0 };
-		uint64_t now = now_ms();
+		uint64_t now = tool_now_ms();
 		ssize_t r;
 
 		if (now >= deadline || poll(&pf, 1, (int)(deadline - now)) <= 0)

@@ -226,6 +226,31 @@ static const struct parse_case cidr_cases[] = {
 	{ "", NULL },
 };
 
+/* The key of a source: IPv4 whole, IPv6 by its /64, mapped as IPv4. */
+static void
+test_addr_src_key(void **state)
+{
+	static const struct { const char *a, *b; bool same; } t[] = {
+		{ "2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff", true },
+		{ "2001:db8:1:2::1", "2001:db8:1:3::1", false },
+		{ "192.0.2.1", "192.0.2.2", false },
+		{ "192.0.2.1", "::ffff:192.0.2.1", true },
+		{ "::ffff:192.0.2.1", "::ffff:192.0.2.2", false },
+	};
+	uint8_t ka[ADDR_KEY_LEN], kb[ADDR_KEY_LEN];
+	struct sockaddr_storage a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		assert_int_equal(addr_parse_ip(t[i].a, &a), 0);
+		assert_int_equal(addr_parse_ip(t[i].b, &b), 0);
+		assert_true(addr_src_key((struct sockaddr *)&a, ka));
+		assert_true(addr_src_key((struct sockaddr *)&b, kb));
+		assert_int_equal(memcmp(ka, kb, sizeof(ka)) == 0, t[i].same);
+	}
+	assert_false(addr_src_key(NULL, ka));
+}
+
 static void
 test_cidr_parse_table(void **state)
 {
@@ -351,6 +376,7 @@ main(void)
 		cmocka_unit_test(test_addr_compare),
 		cmocka_unit_test(test_addr_is_any),
 		cmocka_unit_test(test_addr_same_source),
+		cmocka_unit_test(test_addr_src_key),
 		cmocka_unit_test(test_cidr_parse_table),
 		cmocka_unit_test(test_cidr_match_table),
 		cmocka_unit_test(test_cidr_edges),

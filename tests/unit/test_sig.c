@@ -666,6 +666,45 @@ test_join_ticket_and_ip_limit(void **state)
 	assert_last_type(0, "welcome");
 }
 
+/* The join limit counts an IPv6 source by its /64 (a host holds a whole
+ * /64: per address it could join without limit), IPv4 by its address. */
+static void
+test_join_rate_ipv6_prefix(void **state)
+{
+	static const char *const ips[] = {
+		"2001:db8:1:2::1", "2001:db8:1:2:ffff::9",  /* one /64 */
+		"2001:db8:1:3::1",                           /* the next /64 */
+		"192.0.2.10", "192.0.2.11",                  /* two IPv4 */
+	};
+	static const char *const rooms[] = { "a", "b", "c", "d" };
+	json_t *m;
+
+	(void)state;
+	sig_free(s);
+	lim.join_rate = 2;
+	assert_int_equal(sig_new(&s, &lim, &ice, &port), 0);
+	for (int i = 0; i < 5; i++)
+		conn_open(i, ips[i]);
+	m = join(0, "a", "n0");                 /* /64 budget: 1 of 2 */
+	json_decref(m);
+	m = join(1, "b", "n1");                 /* 2 of 2, another address */
+	json_decref(m);
+	assert_last_type(1, "welcome");
+	in(1, "{\"type\":\"leave\"}");
+	in(1, "{\"type\":\"join\",\"room\":\"c\",\"name\":\"n1\"}");
+	assert_error(1, "too-many-joins");      /* the /64's budget is spent */
+	for (int i = 2; i < 5; i++) {           /* other /64, other IPv4s */
+		m = join(i, rooms[i - 1], "n");
+		json_decref(m);
+		assert_last_type(i, "welcome");
+	}
+	assert_true(sig_issue_allowed(s, "192.0.2.10"));
+	assert_false(sig_issue_allowed(s, "192.0.2.10")); /* 2 of 2 */
+	assert_true(sig_issue_allowed(s, "192.0.2.12"));
+	assert_false(sig_issue_allowed(s, "2001:db8:1:2:abcd::1"));
+	assert_true(sig_issue_allowed(s, "2001:db8:1:3:abcd::1"));
+}
+
 int
 main(void)
 {
@@ -689,6 +728,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_join_ticket_and_ip_limit,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_join_rate_ipv6_prefix,
 						setup, teardown),
 	};
 
