@@ -91,7 +91,7 @@ struct conf {
 	/* relay */
 	struct sockaddr_storage relay_ip[CONF_MAX_RELAY_IP]; /* none: by listen */
 	size_t nrelay_ip;
-	uint16_t relay_port_min;          /* default 49152 */
+	uint16_t relay_port_min;          /* default 61000 */
 	uint16_t relay_port_max;          /* default 65535 */
 	struct conf_external_ip external_ip[CONF_MAX_RELAY_IP];
 	size_t nexternal_ip;

@@ -73,19 +73,18 @@ start_process(const struct conf *c)
 	return 0;
 }
 
-/* Demo mode without a shipped password: with the signaling endpoint on
- * and no users, users file or auth-secrets, every welcome would carry no
- * TURN credential. Make a random REST secret for this run instead: it
+/* The signaling endpoint hands out TURN REST credentials: with no
+ * auth-secrets configured, make a random secret for this run (static
+ * users or not: adding a user must not take TURN away from the page). It
  * lives in memory only and is never logged, so only credentials handed
- * out by this process's signaling open the relay. */
+ * out by this process's signaling are made with it. */
 static int
 ensure_rest_secret(struct conf *c)
 {
 	uint8_t raw[32];
 	char hex[2 * sizeof(raw) + 1];
 
-	if (c->nhttp_listen == 0 || c->nusers > 0 || c->users_file != NULL ||
-	    c->nsecrets > 0)
+	if (c->nhttp_listen == 0 || c->nsecrets > 0)
 		return 0;
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return EIO;
@@ -98,9 +97,11 @@ ensure_rest_secret(struct conf *c)
 		return ENOMEM;
 	c->nsecrets = 1;
 	c->generated_secret = true;
-	log_info("no users and no auth-secrets: generated a random TURN REST "
-		 "secret for this run (kept in memory, not logged); TURN "
-		 "credentials come from the signaling endpoint");
+	log_info("no auth-secrets: generated a random TURN REST secret for "
+		 "this run (kept in memory, not logged) for the signaling "
+		 "endpoint's TURN credentials%s",
+		 c->nusers > 0 || c->users_file != NULL
+		 ? "; static users work as well" : "");
 	return 0;
 }
 

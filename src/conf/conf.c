@@ -46,7 +46,7 @@ conf_defaults(struct conf *c)
 	c->log_target = LOG_TO_STDERR;
 	c->realm = (char *)default_realm;
 	c->nonce_lifetime = 600;
-	c->relay_port_min = 49152;
+	c->relay_port_min = 61000;     /* above Linux's ephemeral 32768-60999 */
 	c->relay_port_max = 65535;
 	c->default_lifetime = 600;
 	c->max_lifetime = 3600;

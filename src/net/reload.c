@@ -97,13 +97,12 @@ keep_fixed(const struct conf *old, struct conf *n)
 	n->workers = old->workers;
 }
 
-/* Demo mode (no users, no secrets, signaling on): the secret generated
- * at startup stays, or every credential handed out so far would die. */
+/* No auth-secrets, signaling on: the secret generated at startup stays,
+ * or every credential handed out so far would die. */
 static int
 keep_generated_secret(const struct conf *old, struct conf *n)
 {
-	if (!old->generated_secret || n->nusers > 0 || n->users_file != NULL ||
-	    n->nsecrets > 0 || n->nhttp_listen == 0)
+	if (!old->generated_secret || n->nsecrets > 0 || n->nhttp_listen == 0)
 		return 0;
 	if ((n->auth_secrets[0] = strdup(old->auth_secrets[0])) == NULL)
 		return ENOMEM;

@@ -154,7 +154,10 @@ parse_request(struct turn_server *s, const struct stun_msg *m,
 }
 
 /* The IP to bind a relay of this family on: relay-ips, else the address
- * the request arrived on, else a concrete listen address. */
+ * the request arrived on, else a concrete listen address, else (behind a
+ * wildcard listener of that family) one of the host's addresses: an IPv6
+ * client of [::] asking no family gets an IPv4 relay (RFC 8656 §7.2: the
+ * family is the request's, not the client's). */
 static bool
 relay_ip_for(const struct turn_server *s, const struct turn_pkt *p,
 	     int family, sockaddr_u *out)
@@ -170,7 +173,9 @@ relay_ip_for(const struct turn_server *s, const struct turn_pkt *p,
 		return true;
 	}
 	*out = s->listen_ip[fi];
-	return out->sa.sa_family == family;
+	if (out->sa.sa_family == family)
+		return true;
+	return turn_host_ip(s, family, p->client, out);
 }
 
 static void

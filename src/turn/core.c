@@ -4,6 +4,7 @@
  * the caller's allocation, releasing one).
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "addr.h"
@@ -36,6 +37,62 @@ relay_ips_from_conf(struct turn_server *s)
 {
 	first_of_family(s->relay_ip, s->conf->relay_ip, s->conf->nrelay_ip);
 	first_of_family(s->listen_ip, s->conf->listen, s->conf->nlisten);
+}
+
+static bool
+is_loopback(const struct sockaddr *sa)
+{
+	static const uint8_t lo6[16] = { [15] = 1 };
+
+	if (sa->sa_family == AF_INET)
+		return ((const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr)[0] == 127;
+	return sa->sa_family == AF_INET6 &&
+	       memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, lo6, 16) == 0;
+}
+
+static bool
+wildcard_listener(const struct conf *c, int family)
+{
+	for (size_t i = 0; i < c->nlisten; i++) {
+		const struct sockaddr *l = (const struct sockaddr *)&c->listen[i];
+
+		if (l->sa_family == family && addr_is_any(l))
+			return true;
+	}
+	return false;
+}
+
+bool
+turn_host_ip(const struct turn_server *s, int family,
+	     const struct sockaddr *client, sockaddr_u *out)
+{
+	const char *lo = family == AF_INET ? "127.0.0.1" : "::1";
+	struct sockaddr_storage ss;
+	size_t n;
+	const struct cidr *h = turn_sh_host(s->sh, &n);
+
+	if (!wildcard_listener(s->conf, family))
+		return false;
+	if (is_loopback(client)) {
+		addr_parse_ip(lo, &ss);
+		sau_set(out, (const struct sockaddr *)&ss);
+		return true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char ip[ADDR_STRLEN];
+
+		if (h[i].family != family ||
+		    h[i].prefix != (family == AF_INET ? 32 : 128) ||
+		    h[i].ip[0] == 127 || (family == AF_INET6 &&
+		     (h[i].ip[0] == 0xfe && (h[i].ip[1] & 0xc0) == 0x80)) ||
+		    inet_ntop(family, h[i].ip, ip, sizeof(ip)) == NULL ||
+		    addr_parse_ip(ip, &ss) != 0 ||
+		    is_loopback((const struct sockaddr *)&ss))
+			continue;
+		sau_set(out, (const struct sockaddr *)&ss);
+		return true;
+	}
+	return false;
 }
 
 static void

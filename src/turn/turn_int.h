@@ -78,6 +78,11 @@ turn_xorshift(uint64_t *state)
 	return *state = x;
 }
 int turn_family_index(int family);
+/* A host address of family to relay on behind a wildcard listener of
+ * that family: loopback for a loopback client, else the first other
+ * interface address. false: no such listener or address. */
+bool turn_host_ip(const struct turn_server *s, int family,
+		  const struct sockaddr *client, sockaddr_u *out);
 /* The address to advertise for a bound relay address (external-ip). */
 void turn_advertised(const struct turn_server *s, const sockaddr_u *bound,
 		     struct sockaddr_storage *out);

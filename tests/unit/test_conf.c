@@ -77,7 +77,7 @@ assert_defaults(const struct conf *c)
 			 c->ndeny_peer + c->nrelay_ip + c->nexternal_ip, 0);
 	assert_null(c->users_file);
 	assert_int_equal(c->nonce_lifetime, 600);
-	assert_int_equal(c->relay_port_min, 49152);
+	assert_int_equal(c->relay_port_min, 61000);
 	assert_int_equal(c->relay_port_max, 65535);
 	assert_int_equal(c->default_lifetime, 600);
 	assert_int_equal(c->max_lifetime, 3600);

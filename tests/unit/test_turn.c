@@ -155,6 +155,49 @@ test_440_address_family(void **state)
 	assert_int_equal(alloc_count(f->srv.allocs), 0);
 }
 
+/* An IPv6 client of the wildcard listeners that asks no family gets an
+ * IPv4 relay (RFC 8656 §7.2): a loopback one for ::1 (a browser on the
+ * server's own machine), else one of the host's addresses. With no
+ * IPv4 listener there is none to give: 440. */
+static void
+test_ipv6_client_default_ipv4_relay(void **state)
+{
+	struct fx *f = *state;
+	struct client c, d;
+	struct sockaddr_storage r[2];
+	struct cidr host[2];
+
+	assert_int_equal(addr_parse("[::1]:3478", 0, &f->local), 0);
+	cli(&c, "::1", 40000, "alice", "alice-pw");
+	assert_int_equal(allocate(f, &c), 200);
+	assert_int_equal(relayed(&c, r), 1);
+	assert_int_equal(r[0].ss_family, AF_INET);
+	assert_string_equal(inet_ntoa(((struct sockaddr_in *)&r[0])->sin_addr),
+			    "127.0.0.1");
+	assert_int_equal(cidr_parse("127.0.0.0/8", &host[0]), 0);
+	assert_int_equal(cidr_parse("203.0.113.7", &host[1]), 0);
+	turn_shared_set_host(server(f)->sh, host, 2);
+	assert_int_equal(addr_parse("[2001:db8::1]:3478", 0, &f->local), 0);
+	cli(&d, "2001:db8::5", 40000, "alice", "alice-pw");
+	assert_int_equal(allocate(f, &d), 200);
+	assert_int_equal(relayed(&d, r), 1);
+	assert_string_equal(inet_ntoa(((struct sockaddr_in *)&r[0])->sin_addr),
+			    "203.0.113.7");
+}
+
+static void
+test_ipv6_client_no_ipv4_listener(void **state)
+{
+	struct fx *f = *state;
+	struct client c;
+
+	assert_int_equal(addr_parse("[::]:3478", 0, &f->conf.listen[0]), 0);
+	f->conf.nlisten = 1;
+	assert_int_equal(addr_parse("[::1]:3478", 0, &f->local), 0);
+	cli(&c, "::1", 40000, "alice", "alice-pw");
+	assert_int_equal(allocate(f, &c), 440);
+}
+
 static void
 test_400_family_attribute_combinations(void **state)
 {
@@ -327,6 +370,8 @@ main(void)
 		T(test_400_no_requested_transport),
 		T(test_442_unsupported_transport),
 		T(test_440_address_family),
+		T(test_ipv6_client_default_ipv4_relay),
+		T(test_ipv6_client_no_ipv4_listener),
 		T(test_400_family_attribute_combinations),
 		T(test_allocate_ok),
 		T(test_dual_allocation),
