@@ -59,9 +59,10 @@ int cidr_parse(const char *s, struct cidr *out);
 bool cidr_match(const struct cidr *c, const struct sockaddr *sa);
 const char *cidr_str(const struct cidr *c, char *buf, size_t len);
 
-/** The host's interface addresses into out (at most cap): each as a
- *  full-length block, a loopback interface's as its whole prefix
- *  (127.0.0.0/8). @return how many (0 if getifaddrs fails). */
+/** The host's interface addresses into out (at most cap), each as a
+ *  full-length block (127.0.0.1/32, not lo's /8: other loopback
+ *  addresses are judged by the policy as usual). @return how many (0 if
+ *  getifaddrs fails). */
 size_t addr_host_cidrs(struct cidr *out, size_t cap);
 
 #endif

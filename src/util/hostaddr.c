@@ -3,29 +3,11 @@
  * relay must not reach the machine it runs on (docs/security.md).
  */
 #include <ifaddrs.h>
-#include <net/if.h>
 #include <string.h>
 
 #include "addr.h"
 
-/* The prefix length of a netmask (contiguous ones). */
-static uint8_t
-mask_len(const struct sockaddr *m)
-{
-	const uint8_t *b = m->sa_family == AF_INET
-		? (const uint8_t *)&((const struct sockaddr_in *)m)->sin_addr
-		: ((const struct sockaddr_in6 *)m)->sin6_addr.s6_addr;
-	size_t n = m->sa_family == AF_INET ? 4 : 16;
-	uint8_t len = 0;
-
-	for (size_t i = 0; i < n && b[i] != 0; i++)
-		for (int bit = 7; bit >= 0 && (b[i] >> bit) & 1; bit--)
-			len++;
-	return len;
-}
-
-/* One interface address: the address itself, or on a loopback
- * interface its whole prefix (Linux answers all of 127.0.0.0/8). */
+/* One interface address, as a full-length block. */
 static void
 to_cidr(const struct ifaddrs *i, struct cidr *c)
 {
@@ -38,17 +20,6 @@ to_cidr(const struct ifaddrs *i, struct cidr *c)
 			 : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr,
 	       v4 ? 4 : 16);
 	c->prefix = v4 ? 32 : 128;
-	if ((i->ifa_flags & IFF_LOOPBACK) && i->ifa_netmask != NULL &&
-	    i->ifa_netmask->sa_family == sa->sa_family) {
-		char buf[ADDR_STRLEN + 8];
-		struct cidr masked;
-
-		c->prefix = mask_len(i->ifa_netmask);
-		/* cidr_parse clears the host bits */
-		if (cidr_str(c, buf, sizeof(buf)) != NULL &&
-		    cidr_parse(buf, &masked) == 0)
-			*c = masked;
-	}
 }
 
 size_t

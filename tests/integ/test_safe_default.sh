@@ -135,7 +135,7 @@ key = \"$WORK/key.pem\";"; then
 	out=$(tp alice wonderland connect "127.0.0.1:$HPORT")
 	check "RFC 6062 Connect to the HTTP listener is 403" grep -q '^CONNECT 403' <<<"$out"
 	out=$(tp alice wonderland perm 127.0.0.2)
-	check "another loopback address (the host, not named by allow-peer) is 403" \
+	check "another loopback address, not allowed, is 403" \
 		grep -q '^PERM 403' <<<"$out"
 	turnutils_peer -L 127.0.0.1 -p "$PEER_PORT" >"$WORK/peer.log" 2>&1 &
 	PEER_PID=$!
@@ -152,7 +152,10 @@ fi
 # The range around the host allowed, not the address: refused.
 if serve range 'users = ( "alice:wonderland" ); allow-peer = ( "127.0.0.0/8" );'; then
 	out=$(tp alice wonderland perm "127.0.0.1:$PEER_PORT")
-	check "allow-peer 127.0.0.0/8 does not open the host itself: 403" grep -q '^PERM 403' <<<"$out"
+	check "allow-peer 127.0.0.0/8 does not open the host's own 127.0.0.1: 403" grep -q '^PERM 403' <<<"$out"
+	out=$(tp alice wonderland perm "127.0.0.2:$PEER_PORT")
+	check "while 127.0.0.2, in the range and no interface address, is allowed: 200" \
+		grep -q '^PERM 200' <<<"$out"
 	grep -q 'alloc.denied.*(host)' "$WORK/server.log" && ok "the denial is logged as host" ||
 		not_ok "the denial is logged as host"
 

@@ -344,7 +344,7 @@ test_host_addresses(void **state)
 	struct conf *c = *state;
 	struct cidr host[3];
 
-	assert_int_equal(cidr_parse("127.0.0.0/8", &host[0]), 0);
+	assert_int_equal(cidr_parse("127.0.0.1", &host[0]), 0);
 	assert_int_equal(cidr_parse("93.184.216.99", &host[1]), 0);
 	assert_int_equal(cidr_parse("::1", &host[2]), 0);
 	/* a public address of the host: no allow-peer needed to refuse it */
@@ -352,25 +352,24 @@ test_host_addresses(void **state)
 	assert_int_equal(check_host(c, host, 3, "[::ffff:93.184.216.99]:5000"),
 			 HOST);
 	assert_int_equal(check_host(c, host, 3, "93.184.216.98"), ALLOW);
-	assert_int_equal(check_host(c, host, 3, "127.0.0.2"), HOST);
+	assert_int_equal(check_host(c, host, 3, "127.0.0.2"), DEFAULT);
 	allow(c, "127.0.0.0/8");
 	allow(c, "0.0.0.0/0");
 	allow(c, "::/0");
 	assert_int_equal(check_host(c, host, 3, "127.0.0.1"), HOST);
-	assert_int_equal(check_host(c, host, 3, "127.0.0.9"), HOST);
+	assert_int_equal(check_host(c, host, 3, "127.0.0.9"), ALLOW);
 	assert_int_equal(check_host(c, host, 3, "93.184.216.99"), HOST);
 	assert_int_equal(check_host(c, host, 3, "[::1]:5000"), HOST);
 	allow(c, "127.0.0.1/32");                  /* exactly: allowed */
 	allow(c, "::ffff:93.184.216.99/128");
 	assert_int_equal(check_host(c, host, 3, "127.0.0.1"), ALLOW);
-	assert_int_equal(check_host(c, host, 3, "127.0.0.9"), HOST);
 	assert_int_equal(check_host(c, host, 3, "93.184.216.99"), ALLOW);
 	/* never the listeners, named exactly or not */
 	assert_int_equal(check_host(c, host, 3, "127.0.0.1:9641"), LISTENER);
 	assert_string_equal(policy_verdict_name(POLICY_DENY_HOST), "host");
 }
 
-/* The machine's real interfaces: loopback is there, as its /8. */
+/* The machine's real interfaces: loopback's 127.0.0.1 is there. */
 static void
 test_host_cidrs_of_this_machine(void **state)
 {
@@ -380,9 +379,9 @@ test_host_cidrs_of_this_machine(void **state)
 
 	(void)state;
 	assert_true(n > 0);
-	assert_int_equal(cidr_parse("127.0.0.0/8", &lo), 0);
+	assert_int_equal(cidr_parse("127.0.0.1", &lo), 0);
 	for (size_t i = 0; i < n; i++)
-		found |= h[i].family == AF_INET && h[i].prefix == 8 &&
+		found |= h[i].family == AF_INET && h[i].prefix == 32 &&
 			 memcmp(h[i].ip, lo.ip, 4) == 0;
 	assert_true(found);
 }
