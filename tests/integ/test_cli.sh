@@ -28,6 +28,8 @@ printf 'realm = "x"\nlisten = (;\n' >"$WORK/syntax.conf"
 out=$("$TURNPIKE" --check-config -c "$WORK/syntax.conf" 2>&1); rc=$?
 check "syntax error: exit 2 with file:line" \
 	bash -c '[ "$1" -eq 2 ] && grep -q "syntax.conf:[0-9]" <<<"$0"' "$out" $rc
+check "syntax error: libconfig's text once (not 'syntax error: syntax error')" \
+	bash -c '[ "$(grep -o "syntax error" <<<"$0" | wc -l)" -eq 1 ]' "$out"
 
 out=$("$TURNPIKE" --check-config -c "$WORK/missing.conf" 2>&1); rc=$?
 check "missing file: exit 2, names the file" \
