@@ -542,7 +542,7 @@ test_cli_actions(void **state)
 	};
 	struct conf c;
 	enum conf_action act;
-	char out[2048], err[256];
+	char out[4096], err[256];
 
 	(void)state;
 	for (size_t i = 0; i < N(cases); i++) {
@@ -563,20 +563,27 @@ test_cli_errors(void **state)
 {
 	static const struct {
 		const char *a1, *a2, *err;
+		bool usage;       /* the command line itself is wrong */
 	} cases[] = {
-		{ "--bogus", NULL, "unknown or ambiguous option '--bogus'" },
-		{ "-x", NULL, "unknown or ambiguous option '-x'" },
-		{ "--re", "x", "unknown or ambiguous option '--re'" },
-		{ "--realm", NULL, "missing value for option '--realm'" },
-		{ "-c", NULL, "missing value for option '-c'" },
-		{ "--help=x", NULL, "unknown or ambiguous option '--help'" },
-		{ "stray", NULL, "unexpected argument" },
-		{ "--listen", "nowhere", "--listen: bad address 'nowhere'" },
-		{ "--relay-ports", "9-8", "--relay-ports: bad range '9-8'" },
-		{ "--log-level", "loud", "--log-level: 'loud' is not one of" },
-		{ "--realm", "", "--realm: must not be empty" },
-		{ "--log-target", "file", "key 'log-file': required" },
-		{ "-c", "/nonexistent.conf", "/nonexistent.conf: cannot read" },
+		{ "--bogus", NULL, "unknown or ambiguous option '--bogus'",
+		  true },
+		{ "-x", NULL, "unknown or ambiguous option '-x'", true },
+		{ "--re", "x", "unknown or ambiguous option '--re'", true },
+		{ "--realm", NULL, "missing value for option '--realm'", true },
+		{ "-c", NULL, "missing value for option '-c'", true },
+		{ "--help=x", NULL, "unknown or ambiguous option '--help'",
+		  true },
+		{ "stray", NULL, "unexpected argument", true },
+		{ "--listen", "nowhere", "--listen: bad address 'nowhere'",
+		  true },
+		{ "--relay-ports", "9-8", "--relay-ports: bad range '9-8'",
+		  true },
+		{ "--log-level", "loud", "--log-level: 'loud' is not one of",
+		  true },
+		{ "--realm", "", "--realm: must not be empty", true },
+		{ "--log-target", "file", "key 'log-file': required", false },
+		{ "-c", "/nonexistent.conf", "/nonexistent.conf: cannot read",
+		  false },
 	};
 	struct conf c;
 	enum conf_action act = CONF_CHECK;
@@ -590,12 +597,13 @@ test_cli_errors(void **state)
 		if (rc != EINVAL || strncmp(err, cases[i].err,
 					    strlen(cases[i].err)) != 0)
 			fail_msg("%s: rc %d, err '%s'", cases[i].a1, rc, err);
-		assert_int_equal(act, CONF_RUN);
+		assert_int_equal(act, cases[i].usage ? CONF_USAGE : CONF_RUN);
 		conf_free(&c);
 	}
 	assert_int_equal(parse(&c, &act, out, sizeof(out), err, sizeof(err),
 			       "-c", "a", "-c", "b", NULL), EINVAL);
 	assert_string_equal(err, "--config: given twice");
+	assert_int_equal(act, CONF_USAGE);
 	conf_free(&c);
 }
 
