@@ -103,9 +103,10 @@ deps:
 test-deps:
 	@scripts/deps.sh test
 
+# make run ARGS="--user alice:secret": flags added to the command line.
 run: deps
 	@$(MAKE) --no-print-directory all
-	./bin/turnpike -c etc/turnpike.conf
+	./bin/turnpike -c etc/turnpike.conf $(ARGS)
 
 # Everything: the normal build, the ASan+UBSan build (unit tests and fuzz
 # replay run under it), and integration tests against the real binary.

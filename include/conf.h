@@ -182,6 +182,8 @@ enum conf_action {
 	CONF_CHECK,      /* --check-config: validated; print OK and exit 0 */
 	CONF_RELOAD,     /* --reload: SIGHUP to the pid in pidfile, exit */
 	CONF_EXIT,       /* --help / --version printed; exit 0 */
+	CONF_USAGE,      /* on error only: a bad flag, flag value or
+			  * argument (the caller points to --help) */
 };
 
 /** Fill c with built-in defaults (listen 0.0.0.0:3478 and [::]:3478). */
@@ -212,7 +214,8 @@ int conf_validate(const struct conf *c, char *err, size_t errlen);
  * then the other flags on top, then conf_validate(). c must own nothing
  * on entry (fresh, or after conf_free). --help and --version print to out
  * (stdout if NULL). On error err is filled and the return is EINVAL (the
- * caller exits 2); in every case the caller ends with conf_free(c).
+ * caller exits 2), with *act CONF_USAGE when the command line itself is
+ * wrong, else CONF_RUN; in every case the caller ends with conf_free(c).
  * Uses getopt_long, so it resets optind.
  */
 int conf_parse_args(struct conf *c, int argc, char **argv,

@@ -166,6 +166,10 @@ unsigned turn_shared_ports_used(struct turn_shared *sh, int family);
  * One core per worker thread: its own allocations, relay sockets,
  * RFC 6062 connections and counters; everything else in sh.
  */
+/* auth.failed log lines per second and core, at most (the rest are
+ * counted in one auth.failed.dropped line). */
+#define TURN_AUTH_LOG_PER_S 10
+
 struct turn_server {
 	const struct conf *conf;
 	const struct turn_io *io;
@@ -179,6 +183,11 @@ struct turn_server {
 	uint64_t rng;                     /* xorshift: port hints, tids */
 	struct tcp_peer *tcp_peers;       /* RFC 6062 connections */
 	struct turn_stats stats;
+	struct {                          /* auth.failed lines (events.c) */
+		uint64_t sec;             /* the second they count in */
+		unsigned n;               /* logged in it */
+		uint64_t dropped;         /* over the cap, not logged */
+	} authlog;
 };
 
 /**

@@ -180,6 +180,8 @@ main(int argc, char **argv)
 	if (conf_parse_args(&g_conf, argc, argv, &act, stdout, err,
 			    sizeof(err)) != 0) {
 		fprintf(stderr, "turnpike: %s\n", err);
+		if (act == CONF_USAGE)
+			fprintf(stderr, "try 'turnpike --help'\n");
 		conf_free(&g_conf);
 		return 2;
 	}

@@ -115,28 +115,59 @@ build_options(struct option *opts)
 	memset(&opts[NFLAGS], 0, sizeof(*opts));
 }
 
+/* Descriptions start at column USAGE_COL (or on the next line when the
+ * flag is too long to leave two spaces) and wrap before USAGE_WIDTH. */
+#define USAGE_COL   32
+#define USAGE_WIDTH 79
+
+/* help from column USAGE_COL, cut at spaces into lines of USAGE_WIDTH. */
+static void
+usage_help(FILE *out, const char *help)
+{
+	const size_t room = USAGE_WIDTH - USAGE_COL;
+	size_t len = strlen(help), cut;
+
+	while (len > room) {
+		for (cut = room; cut > 0 && help[cut] != ' '; cut--)
+			;
+		if (cut == 0)
+			break;                     /* one long word: as is */
+		fprintf(out, "%.*s\n%*s", (int)cut, help, USAGE_COL, "");
+		help += cut + 1;
+		len -= cut + 1;
+	}
+	fprintf(out, "%s\n", help);
+}
+
+static void
+usage_flag(FILE *out, const struct flag *f)
+{
+	const struct option *o = &f->opt;
+	int n = fprintf(out, "  %s--%s%s%s",
+			o->val == 'c' ? "-c, " : o->val == 'h' ? "-h, " :
+			o->val == 'V' ? "-V, " : "    ", o->name,
+			f->arg ? " " : "", f->arg ? f->arg : "");
+
+	if (n < 0)
+		return;
+	if (n > USAGE_COL - 2) {
+		fputc('\n', out);
+		n = 0;
+	}
+	fprintf(out, "%*s", USAGE_COL - n, "");
+	usage_help(out, f->help);
+}
+
 void
 conf_usage(FILE *out, const char *prog)
 {
 	const char *slash = prog ? strrchr(prog, '/') : NULL;
-	char left[40];
 
 	out = out ? out : stdout;
 	prog = slash ? slash + 1 : prog ? prog : "turnpike";
 	fprintf(out, "usage: %s [-c FILE] [options]\n\n", prog);
-	for (size_t i = 0; i < NFLAGS; i++) {
-		const struct option *o = &flags[i].opt;
-		int n = snprintf(left, sizeof(left), "%s--%s%s%s",
-				 o->val == 'c' ? "-c, " : o->val == 'h' ?
-				 "-h, " : o->val == 'V' ? "-V, " : "    ",
-				 o->name, flags[i].arg ? " " : "",
-				 flags[i].arg ? flags[i].arg : "");
-
-		fprintf(out, "  %-28s", left);
-		if (n > 28)
-			fprintf(out, "\n  %28s", "");
-		fprintf(out, "%s\n", flags[i].help);
-	}
+	for (size_t i = 0; i < NFLAGS; i++)
+		usage_flag(out, &flags[i]);
 	fprintf(out, "\nPrecedence: defaults < file (-c) < environment "
 		"(TURNPIKE_REALM, ...) < flags.\nSee docs/config.md.\n");
 }
@@ -279,6 +310,7 @@ conf_parse_args(struct conf *c, int argc, char **argv,
 {
 	struct option opts[NFLAGS + 1];
 	struct scan s = { NULL, CONF_RUN };
+	bool usage = false;
 	int rc;
 
 	if (c == NULL || argv == NULL || argc < 1 || act == NULL) {
@@ -289,6 +321,7 @@ conf_parse_args(struct conf *c, int argc, char **argv,
 	build_options(opts);
 	*act = CONF_RUN;
 	rc = scan_args(argc, argv, opts, &s, out ? out : stdout, err, errlen);
+	usage = rc != 0;
 	if (rc != 0 || s.act == CONF_EXIT)
 		goto out;
 	if (s.config != NULL &&
@@ -298,12 +331,14 @@ conf_parse_args(struct conf *c, int argc, char **argv,
 	}
 	rc = conf_load_env(c, env_get, err, errlen);
 	if (rc == 0)
-		rc = apply_args(c, argc, argv, opts, err, errlen);
+		usage = (rc = apply_args(c, argc, argv, opts, err, errlen)) != 0;
 	if (rc == 0)
 		rc = conf_validate(c, err, errlen);
 out:
 	if (rc == 0)
 		*act = s.act;
+	else if (usage)
+		*act = CONF_USAGE;
 	optind = 1;
 	return rc;
 }

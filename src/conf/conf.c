@@ -210,7 +210,8 @@ apply_setting(struct conf *c, const config_setting_t *s, const char *name,
 	return rc;
 }
 
-/* Apply a parsed tree, or report its syntax error. */
+/* Apply a parsed tree, or report its syntax error: libconfig's own text
+ * ("syntax error", "duplicate setting name", ...) once, after FILE:LINE. */
 static int
 apply_config(struct conf *c, const config_t *cf, bool ok, const char *name,
 	     char *err, size_t errlen)
@@ -221,7 +222,7 @@ apply_config(struct conf *c, const config_t *cf, bool ok, const char *name,
 
 	if (!ok) {
 		file = config_error_file(cf) ? config_error_file(cf) : name;
-		conf_errf(err, errlen, "%s:%d: syntax error: %s", file,
+		conf_errf(err, errlen, "%s:%d: %s", file,
 			  config_error_line(cf), config_error_text(cf));
 		return EINVAL;
 	}

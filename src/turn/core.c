@@ -245,6 +245,8 @@ turn_server_tick(struct turn_server *s, uint64_t now_ms)
 	alloc_expire(s->allocs, now_ms, on_expired, s);
 	turn_tcp_tick(s, now_ms);
 	turn_sh_tick(s->sh, now_ms);
+	if (log_enabled(LOG_LVL_INFO))
+		turn_log_auth_flush(s, now_ms);
 }
 
 uint64_t
@@ -326,6 +328,7 @@ turn_authenticate(struct turn_server *s, const struct turn_pkt *p,
 	if (signed_req && ar->code == 401) {
 		s->stats.auth_failures++;
 		(void)turn_sh_rl_take(s->sh, RL_AUTH_FAIL, p->client, p->now_ms);
+		turn_log_auth_failed(s, p, m);
 	}
 	s->stats.auth_fail[ar->code == 400 ? 0 : ar->code == 401 ? 1 : 2]++;
 	turn_reply_error(s, p, m, ar->code, NULL);

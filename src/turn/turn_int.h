@@ -65,6 +65,13 @@ void turn_alloc_release(struct turn_server *s, struct alloc *a);
 /* events.c: one lifecycle line (lifetime 0: not shown; key may be NULL) */
 void turn_log_alloc(const struct alloc *a, const char *event,
 		    uint32_t lifetime_s, const char *key, const char *val);
+/* events.c: a failed authentication (401 after a valid nonce), at info:
+ * the claimed user and the source; at most TURN_AUTH_LOG_PER_S lines a
+ * second per core, the rest counted in auth.failed.dropped. */
+void turn_log_auth_failed(struct turn_server *s, const struct turn_pkt *p,
+			  const struct stun_msg *m);
+/* The auth.failed.dropped line of a past second, if any (from tick). */
+void turn_log_auth_flush(struct turn_server *s, uint64_t now_ms);
 uint64_t turn_rand(struct turn_server *s);
 /* xorshift64: the generator behind turn_rand and the token values. */
 static inline uint64_t

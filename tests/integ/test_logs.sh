@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Logs of the real binary: log-format json gives one JSON object per line;
-# allocation lifecycle events; no password or secret; SIGUSR1 reopens the
+# allocation lifecycle events; a failed authentication, once, at info with
+# user and source; no password or secret; SIGUSR1 reopens the
 # file after logrotate moved it; the environment sets the config.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integ/lib.sh
@@ -31,6 +32,9 @@ out=$(tp alice wonderland-pw perm 10.0.0.1)
 check "a refused peer (403)" grep -q '^PERM 403' <<<"$out"
 out=$(tp "$(( $(date +%s) + 600 )):carol" "rest:$SECRET" perm 127.0.0.1)
 check "REST user from TURNPIKE_AUTH_SECRETS: allocation" grep -q '^ALLOCATE 200' <<<"$out"
+BADPW=guess-$RANDOM-pw
+out=$(tp alice "$BADPW" refresh0)
+check "a wrong password: 401" grep -q '^ALLOCATE 401' <<<"$out"
 
 # logrotate: move the file, SIGUSR1, then new lines go to a new file.
 mv "$LOG" "$LOG.1"
@@ -66,6 +70,14 @@ check "alloc.deleted with reason refresh 0, same session as its creation" \
 	ev alloc.deleted 'o["reason"] == "refresh 0" and o["session"] == "a1"'
 check "alloc.denied names the peer and the rule" ev alloc.denied 'o["peer"].startswith("10.0.0.1") and "(" in o["peer"]'
 check "the REST user appears by name" ev alloc.created 'o["user"].endswith(":carol")'
+check "a wrong password: one auth.failed line at info with user and source" python3 -c '
+import json, sys
+hits = [o for o in map(json.loads, open(sys.argv[1])) if o["event"] == "auth.failed"]
+assert len(hits) == 1, hits
+o = hits[0]
+assert o["level"] == "info" and o["user"] == "alice", o
+assert o["client"].startswith("127.0.0.1:"), o
+' "$WORK/all.log"
 check "start and stop events" bash -c 'grep -q "\"event\":\"start\"" "$0" && grep -q "\"event\":\"stop\"" "$0"' "$WORK/all.log"
-check "no password or secret in the log" bash -c '! grep -qE "wonderland-pw|$1" "$0"' "$WORK/all.log" "$SECRET"
+check "no password or secret in the log" bash -c '! grep -qE "wonderland-pw|$1|$2" "$0"' "$WORK/all.log" "$SECRET" "$BADPW"
 finish

@@ -241,8 +241,7 @@ static const struct bad_case bad_cases[] = {
 	{ "realm = \"x\";\nfoo = 1;", "t.conf:2: unknown key 'foo'", NULL },
 	{ "server = { listen = \"1.2.3.4\"; };", "t.conf:1: unknown key 'server'", NULL },
 	{ "log_level = \"info\";", "t.conf:1: unknown key 'log_level'", "did you mean 'log-level'" },
-	{ "realm = \"x\";\nlisten = (\n", "t.conf:3: syntax error: ", NULL },
-	{ "realm = \"x\";\nrealm = \"y\";", "t.conf:2: syntax error: ", "duplicate" },
+	{ "realm = \"x\";\nrealm = \"y\";", "t.conf:2: ", "duplicate" },
 };
 
 static void
@@ -264,6 +263,20 @@ test_bad_values(void **state)
 				 t->what);
 		conf_free(&c);
 	}
+}
+
+/* A syntax error reads "FILE:LINE: " and libconfig's text, once. */
+static void
+test_syntax_error_said_once(void **state)
+{
+	struct conf c;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(load(&c, "realm = \"x\";\nlisten = (\n", err,
+			      sizeof(err)), EINVAL);
+	assert_string_equal(err, "t.conf:3: syntax error");
+	conf_free(&c);
 }
 
 /* A list of n generated entries for key; caller frees. */
@@ -529,7 +542,7 @@ test_cli_actions(void **state)
 	};
 	struct conf c;
 	enum conf_action act;
-	char out[2048], err[256];
+	char out[4096], err[256];
 
 	(void)state;
 	for (size_t i = 0; i < N(cases); i++) {
@@ -550,20 +563,27 @@ test_cli_errors(void **state)
 {
 	static const struct {
 		const char *a1, *a2, *err;
+		bool usage;       /* the command line itself is wrong */
 	} cases[] = {
-		{ "--bogus", NULL, "unknown or ambiguous option '--bogus'" },
-		{ "-x", NULL, "unknown or ambiguous option '-x'" },
-		{ "--re", "x", "unknown or ambiguous option '--re'" },
-		{ "--realm", NULL, "missing value for option '--realm'" },
-		{ "-c", NULL, "missing value for option '-c'" },
-		{ "--help=x", NULL, "unknown or ambiguous option '--help'" },
-		{ "stray", NULL, "unexpected argument" },
-		{ "--listen", "nowhere", "--listen: bad address 'nowhere'" },
-		{ "--relay-ports", "9-8", "--relay-ports: bad range '9-8'" },
-		{ "--log-level", "loud", "--log-level: 'loud' is not one of" },
-		{ "--realm", "", "--realm: must not be empty" },
-		{ "--log-target", "file", "key 'log-file': required" },
-		{ "-c", "/nonexistent.conf", "/nonexistent.conf: cannot read" },
+		{ "--bogus", NULL, "unknown or ambiguous option '--bogus'",
+		  true },
+		{ "-x", NULL, "unknown or ambiguous option '-x'", true },
+		{ "--re", "x", "unknown or ambiguous option '--re'", true },
+		{ "--realm", NULL, "missing value for option '--realm'", true },
+		{ "-c", NULL, "missing value for option '-c'", true },
+		{ "--help=x", NULL, "unknown or ambiguous option '--help'",
+		  true },
+		{ "stray", NULL, "unexpected argument", true },
+		{ "--listen", "nowhere", "--listen: bad address 'nowhere'",
+		  true },
+		{ "--relay-ports", "9-8", "--relay-ports: bad range '9-8'",
+		  true },
+		{ "--log-level", "loud", "--log-level: 'loud' is not one of",
+		  true },
+		{ "--realm", "", "--realm: must not be empty", true },
+		{ "--log-target", "file", "key 'log-file': required", false },
+		{ "-c", "/nonexistent.conf", "/nonexistent.conf: cannot read",
+		  false },
 	};
 	struct conf c;
 	enum conf_action act = CONF_CHECK;
@@ -577,12 +597,13 @@ test_cli_errors(void **state)
 		if (rc != EINVAL || strncmp(err, cases[i].err,
 					    strlen(cases[i].err)) != 0)
 			fail_msg("%s: rc %d, err '%s'", cases[i].a1, rc, err);
-		assert_int_equal(act, CONF_RUN);
+		assert_int_equal(act, cases[i].usage ? CONF_USAGE : CONF_RUN);
 		conf_free(&c);
 	}
 	assert_int_equal(parse(&c, &act, out, sizeof(out), err, sizeof(err),
 			       "-c", "a", "-c", "b", NULL), EINVAL);
 	assert_string_equal(err, "--config: given twice");
+	assert_int_equal(act, CONF_USAGE);
 	conf_free(&c);
 }
 
@@ -657,6 +678,7 @@ main(void)
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_single_values),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_syntax_error_said_once),
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_no_secret_in_errors),

@@ -2,8 +2,12 @@
  * @file test_turn_abuse.c  Abuse resistance of the TURN core through the
  * fake port and clock: error answers per source (rate-limit), failed
  * authentications per source (auth-fail-limit), and no state for
- * requests that do not authenticate.
+ * requests that do not authenticate; failed authentications in the log.
  */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "log.h"
 #include "turn_fx.h"
 
 /* An unsigned Allocate from c: @return the answer's code, 0 if none. */
@@ -173,6 +177,67 @@ test_auth_limit_spares_live_allocation(void **state)
 	assert_int_equal(f->srv.stats.auth_failures, 3);
 }
 
+/* How many times needle is in the file at path. */
+static unsigned
+count_in(const char *path, const char *needle)
+{
+	static char text[64 * 1024];
+	FILE *fp = fopen(path, "r");
+	size_t n;
+	unsigned hits = 0;
+
+	assert_non_null(fp);
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	fclose(fp);
+	text[n] = '\0';
+	for (const char *p = strstr(text, needle); p != NULL;
+	     p = strstr(p + 1, needle))
+		hits++;
+	return hits;
+}
+
+/* A wrong password or unknown user: one auth.failed line at info with
+ * the claimed name and the source, never the password; at most
+ * TURN_AUTH_LOG_PER_S a second, the rest counted in one line the next
+ * second. A made-up nonce (438) is no failure and logs nothing. */
+static void
+test_auth_failures_logged_capped(void **state)
+{
+	struct fx *f = *state;
+	struct client bad, nobody, forged;
+	char path[] = "/tmp/turnpike-authlog.XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(log_open(LOG_TO_FILE, LOG_LVL_INFO, path), 0);
+	f->conf.auth_fail_limit = 0;
+	cli(&bad, "192.0.2.66", 40000, "alice", "hunter2-wrong");
+	cli(&nobody, "192.0.2.67", 40000, "mallory", "mallory-pw");
+	assert_int_equal(allocate(f, &bad), 401);
+	assert_int_equal(allocate(f, &nobody), 401);
+	forged = bad;
+	snprintf(forged.nonce, sizeof(forged.nonce), "obMatJos2wAAAAAAAAAAAAAA");
+	assert_int_equal(refresh(f, &forged, 600), 438);
+	for (int i = 0; i < 25; i++)
+		assert_int_equal(allocate(f, &bad), 401);
+	f->now_ms += 1000;
+	turn_server_tick(&f->srv, f->now_ms);
+	assert_int_equal(allocate(f, &bad), 401);
+	log_close();
+	assert_int_equal(count_in(path, "info: auth.failed user=alice "
+				  "client=192.0.2.66:40000 method=Allocate"),
+			 TURN_AUTH_LOG_PER_S);
+	assert_int_equal(count_in(path, "info: auth.failed user=mallory "
+				  "client=192.0.2.67:40000"), 1);
+	assert_int_equal(count_in(path, "auth.failed.dropped count=17"), 1);
+	assert_int_equal(count_in(path, "auth.failed "),
+			 TURN_AUTH_LOG_PER_S + 1);
+	assert_int_equal(count_in(path, "hunter2"), 0);
+	assert_int_equal(count_in(path, "mallory-pw"), 0);
+	unlink(path);
+}
+
 /* No state for unauthenticated requests: 10,000 Allocates from varied
  * sources and ports, every request type without credentials, and wrong
  * passwords leave no allocation, no port, no relay socket; the
@@ -257,6 +322,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_auth_limit_spares_live_allocation,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_nonce_not_a_failure,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_failures_logged_capped,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_state_without_auth,
 						setup, teardown),
