@@ -23,9 +23,10 @@ count() { # name, file holding a suite's output, its exit code
 }
 
 suite() { # name, command...
-	local name=$1 out="$log/$(echo "$1" | tr ' /' '__')"; shift
+	local name=$1 out="$log/$(echo "$1" | tr ' /' '__')" t0=$SECONDS; shift
 	echo "# --- $name"
 	"$@" >"$out" 2>&1; local rc=$?
+	echo "# $name took $((SECONDS - t0)) s"
 	grep -E '^(not )?ok |^# ' "$out" | grep -vE '^# (--- |[a-z_/ ]+ +[0-9]+ passed)' | sed 's/^/  /'
 	[ $rc -ne 0 ] && { echo "  (output of $name)"; tail -40 "$out" | sed 's/^/  | /'; }
 	count "$name" "$out" $rc
