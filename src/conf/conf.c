@@ -53,7 +53,7 @@ conf_defaults(struct conf *c)
 	c->user_quota = 0;
 	c->total_quota = 0;
 	c->anon_quota = 0;
-	c->anon_quota_per_ip = 32;
+	c->anon_quota_per_ip = 256;
 	c->max_permissions = 64;
 	c->tcp_idle_timeout = 30;
 	c->max_conns = 4096;

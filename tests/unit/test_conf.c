@@ -83,7 +83,7 @@ assert_defaults(const struct conf *c)
 	assert_int_equal(c->max_lifetime, 3600);
 	assert_int_equal(c->user_quota, 0);
 	assert_int_equal(c->anon_quota, 0);
-	assert_int_equal(c->anon_quota_per_ip, 32);
+	assert_int_equal(c->anon_quota_per_ip, 256);
 	assert_int_equal(c->total_quota, 0);
 	assert_int_equal(c->max_permissions, 64);
 	assert_int_equal(c->tcp_idle_timeout, 30);

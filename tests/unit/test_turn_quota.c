@@ -54,11 +54,17 @@ test_quota_defaults(void **state)
 
 	f->conf.relay_port_min = 50000;
 	f->conf.relay_port_max = 50099;               /* 100 ports */
+	f->conf.relay_port_max = 50999;               /* 1000 ports */
 	quota_limits_of(&f->conf, q);
 	assert_int_equal(q[0], 0);
+	assert_int_equal(q[1], 1000);
+	assert_int_equal(q[2], 500);
+	assert_int_equal(q[3], 256);
+	f->conf.relay_port_max = 50099;               /* 100 ports */
+	quota_limits_of(&f->conf, q);
 	assert_int_equal(q[1], 100);
 	assert_int_equal(q[2], 50);
-	assert_int_equal(q[3], 32);
+	assert_int_equal(q[3], 50);                   /* half the ports */
 	f->conf.anon_quota_per_ip = 1000;
 	quota_limits_of(&f->conf, q);
 	assert_int_equal(q[3], 50);                   /* half the ports */
