@@ -417,6 +417,41 @@ httpd_admin_new(struct httpd **out, struct event_base *base,
 	return 0;
 }
 
+size_t
+httpd_going_away(struct httpd *h)
+{
+	struct hconn *c, *next;
+	size_t nws = 0;
+
+	if (h == NULL)
+		return 0;
+	for (size_t i = 0; i < h->nlev; i++)
+		evconnlistener_free(h->lev[i]);
+	h->nlev = 0;
+	/* Closes first: a WebSocket that ends now must not tell the others
+	 * of its room (still open) that it left. */
+	TAILQ_FOREACH(c, &h->conns, link)
+		if (c->state == HC_WS) {
+			ws_going_away(c);
+			nws++;
+		}
+	for (c = TAILQ_FIRST(&h->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (c->state == HC_HEAD)  /* no request yet: nothing to say */
+			hconn_free(c);
+	}
+	if (nws > 0)
+		log_info("http: closing %zu WebSocket%s (1001 going away)",
+			 nws, nws > 1 ? "s" : "");
+	return h->nconns;
+}
+
+size_t
+httpd_nconns(const struct httpd *h)
+{
+	return h == NULL ? 0 : h->nconns;
+}
+
 void
 httpd_free(struct httpd *h)
 {
