@@ -324,6 +324,18 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	sig_tick(h->sig);
 }
 
+/* The key of signed session tokens: one the next process has too (so a
+ * restart keeps sessions), never the secret generated for this run. */
+static const char *
+resume_key(const struct conf *cf)
+{
+	if (cf->join_secret != NULL)
+		return cf->join_secret;
+	if (cf->nsecrets > 0 && !cf->generated_secret)
+		return cf->auth_secrets[0];
+	return NULL;
+}
+
 static void
 limits_of(const struct conf *cf, struct sig_limits *lim)
 {
@@ -333,6 +345,7 @@ limits_of(const struct conf *cf, struct sig_limits *lim)
 		.max_msg = cf->sig_max_message, .rate = cf->sig_rate,
 		.idle_s = cf->sig_idle, .grace_s = cf->sig_grace,
 		.join_rate = cf->join_rate, .join_secret = cf->join_secret,
+		.resume_key = resume_key(cf),
 	};
 }
 
