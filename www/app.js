@@ -24,6 +24,7 @@ import * as ui from './ui.js';
 import * as words from './words.js';
 
 const $ = (id) => document.getElementById(id);
+const ABSENT_MS = 15000; // a peer missing from our welcome, to rejoin too
 
 const state = {
   signal: null,
@@ -167,9 +168,13 @@ function keepSchemes(servers) {
 function welcome(m) {
   const sameMe = !!state.me && state.me.id === m.id;
   const here = new Set((m.peers || []).map((p) => p.id));
-  // Keep a connection only to a peer still here, and only if we kept
-  // our id (the others know us by it); the rest start afresh.
-  for (const id of [...state.peers.keys()]) if (!sameMe || !here.has(id)) removePeer(id);
+  // Keep connections only if we kept our id (the others know us by it).
+  // A peer not back yet (after a restart everyone rejoins) has
+  // ABSENT_MS to come back before its connection is closed.
+  for (const id of [...state.peers.keys()]) {
+    if (!sameMe) removePeer(id);
+    else if (!here.has(id)) awaitReturn(id);
+  }
   state.me = { id: m.id, name: state.form.name, room: m.room, token: m.token,
     audio: state.audio, video: state.video, resumed: !!m.resumed };
   state.lastToken = { room: m.room, token: m.token };
@@ -188,6 +193,12 @@ function welcome(m) {
   render();
 }
 
+function awaitReturn(id) {
+  const p = state.peers.get(id);
+  clearTimeout(p.absent);
+  p.absent = setTimeout(() => { removePeer(id); render(); }, ABSENT_MS);
+}
+
 // For a reload: sessionStorage, and the URL (room, name, relay).
 function remember() {
   const { room, name, password } = state.form;
@@ -198,6 +209,14 @@ function remember() {
   if (state.relayOnly) u.searchParams.set('relay', '1');
   else u.searchParams.delete('relay');
   history.replaceState(null, '', u);
+}
+
+// A signed token is refreshed with each pong (it expires a while after
+// the last one): what a reload or a restart resumes with.
+function newToken(token) {
+  state.me.token = token;
+  state.lastToken = { room: state.me.room, token };
+  remember();
 }
 
 // Leave on purpose, or after the server refused us (why says which).
@@ -240,7 +259,8 @@ function onMessage(m) {
   case 'candidate': if (from) from.conn.remoteCandidate(m.candidate); break;
   case 'chat': chatArrived(m); break;
   case 'error': serverError(m); break;
-  default: break; // pong, and anything newer than this page
+  case 'pong': if (m.token && state.me) newToken(m.token); break;
+  default: break; // anything newer than this page
   }
 }
 
@@ -266,7 +286,13 @@ function offered(m) {
 }
 
 function addPeer(p, initiator) {
-  if (!p || !p.id || state.peers.has(p.id) || !state.me) return;
+  const known = p && state.peers.get(p.id);
+  if (known) { // back (a restart, our welcome came first): keep the call
+    clearTimeout(known.absent);
+    known.absent = null;
+    return;
+  }
+  if (!p || !p.id || !state.me) return;
   const entry = {
     id: p.id, name: String(p.name), audio: !!(p.state && p.state.audio),
     video: !!(p.state && p.state.video),
@@ -285,6 +311,7 @@ function addPeer(p, initiator) {
 function removePeer(id) {
   const p = state.peers.get(id);
   if (!p) return;
+  clearTimeout(p.absent);
   p.conn.close();
   state.peers.delete(id);
   ui.removeTile(id);
@@ -362,6 +389,7 @@ window.turnpikeDemo = Object.freeze({
     id: p.id, name: p.name, audio: p.audio, video: p.video,
     connectionState: p.conn.pc.connectionState,
     iceConnectionState: p.conn.pc.iceConnectionState,
+    since: p.conn.created,
   })),
   stats: peerStats,
   chatLog: () => state.chat.map((c) => ({ ...c })),

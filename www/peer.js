@@ -35,6 +35,7 @@ export class Peer {
     this.holding = !initiator;
     this.offerHeld = false;
     this.remoteFingerprint = null; // of the description applied last
+    this.created = Math.round(performance.now()); // tells connections apart
     this.pc = new RTCPeerConnection(config);
     this.wire();
     if (stream) for (const t of stream.getTracks()) this.pc.addTrack(t, stream);

@@ -39,6 +39,9 @@ async function restart(browser) {
   await check('restart: a direct call connects and video flows',
     async () => (await allConnected(two)) && framesGrow(two), () => describe(two));
   const before = await Promise.all(two.map(me));
+  const conns = async () => JSON.stringify(await Promise.all(two.map((p) => hook(p, 'peers()')
+    .then((l) => l.map((x) => `${x.id}@${x.since}`)))));
+  const connsBefore = await conns();
   const restarted = serverRestart();
   await check('restart: both pages see close 1001 (going away) and reconnect by themselves',
     async () => {
@@ -63,9 +66,17 @@ async function restart(browser) {
     () => links(two), 10000);
   console.log(`# rejoined ${((Date.now() - t0) / 1000).toFixed(1)} s after the server's return`);
   const after = await Promise.all(two.map(me));
-  console.log(`# ids before ${before.map((m) => m.id)}, after ${after.map((m) => m.id)} (resumed: ${after.map((m) => m.resumed)})`);
+  const ids = (l) => l.map((m) => m.id).join(',');
+  console.log(`# ids before ${ids(before)}, after ${ids(after)} (resumed: ${after.map((m) => m.resumed)})`);
+  // The config has an auth secret: tokens are signed and survive the
+  // restart (docs/signaling.md), so ids and connections stay.
+  await check('restart: both resumed their sessions (same ids: signed tokens)',
+    async () => ids(before) === ids(after) && after.every((m) => m.resumed),
+    async () => `${ids(before)} -> ${ids(after)}`, 1000);
   await check('restart: the call connects again and video flows',
     async () => (await allConnected(two)) && framesGrow(two), () => describe(two));
+  await check('restart: the same peer connections as before (kept through the restart)',
+    async () => (await conns()) === connsBefore, async () => `${connsBefore} -> ${await conns()}`, 1000);
 }
 
 // A tab reloads in the middle of a call: it comes back by itself to the

@@ -116,6 +116,10 @@ async function main() {
     await check('participant lists and remote tiles name the others',
       async () => (await names(alice)) === 'bob,carol' && (await names(carol)) === 'alice,bob' &&
         (await carol.locator('#videos figure[data-peer]').count()) === 2);
+    await check('tiles show video once frames arrive (placeholder until then): both of carol\'s remote tiles live',
+      async () => (await carol.locator('#videos figure.live[data-peer] video').count()) === 2 &&
+        carol.evaluate(() => [...document.querySelectorAll('#videos figure[data-peer] .ph')]
+          .every((e) => getComputedStyle(e).display === 'none')));
 
     await carol.click('#leave');
     await check('carol leaves: alice and bob drop her from their participant lists',
