@@ -9,6 +9,15 @@
 # from a test CA, the page over https:// with ?transports=turns (only the
 # welcome's turns: URL kept), two participants relay only; the selected
 # pair's local relay candidate must have relayProtocol "tls".
+# Between them, sessions (tests/browser/session.js, room-capacity 2): a
+# server restart during a direct call (this script stops the server when
+# the node script asks through $SYNC/stop, keeps it down 4 s, starts it
+# again and writes $SYNC/up): media must flow while it is down, both
+# pages must be back in the room within 10 s of its return (same ids and
+# connections: the config's auth secret signs the tokens); a reloaded
+# tab comes back with the same id; refused joins (wrong password, room
+# full) say what to do. No ICE error 440 on any connection, also from
+# http://localhost (the shipped config's URL).
 # The page's state is read through window.turnpikeDemo, not DOM text.
 #
 # How (see also shared notes on browsers here):
