@@ -49,6 +49,14 @@ int httpd_admin_new(struct httpd **out, struct event_base *base,
  *  nothing when signaling is off or h is NULL. */
 void httpd_metrics(const struct httpd *h, struct metrics_src *m);
 
+/** Shutting down: accept no more, send every WebSocket a close frame
+ *  1001 (going away) and let each close once that is written; requests
+ *  not yet read are dropped. NULL is fine.
+ *  @return the connections still open (httpd_nconns): the caller runs
+ *  the loop, boundedly, until they are gone, then calls httpd_free. */
+size_t httpd_going_away(struct httpd *h);
+/** Connections open now (0 for NULL). */
+size_t httpd_nconns(const struct httpd *h);
 /** Close listeners and connections. NULL is fine. */
 void httpd_free(struct httpd *h);
 

@@ -25,7 +25,9 @@
 #include <jansson.h>
 
 #define SIG_ID_LEN      12     /* hex characters of a peer id */
-#define SIG_TOKEN_LEN   32     /* hex characters of a session token */
+#define SIG_TOKEN_LEN   32     /* hex characters of a random session token */
+#define SIG_TOKEN_MAX   52     /* ... of a signed one (resume.c) */
+#define SIG_RESUME_SLACK_S 60  /* a signed token outlives grace by this */
 #define SIG_ROOM_MAX    64     /* bytes of a room name */
 #define SIG_NAME_MAX    64     /* bytes of a display name */
 #define SIG_PASS_MAX    128    /* bytes of a room password */
@@ -79,6 +81,8 @@ struct sig_limits {
 	unsigned grace_s;       /* seconds a dropped session can be resumed */
 	unsigned join_rate;     /* joins per minute per source IP */
 	const char *join_secret;/* non-NULL: joins need a signed ticket */
+	const char *resume_key; /* non-NULL: signed session tokens, which
+				 * resume across a restart (resume.c) */
 };
 
 struct sig;

@@ -3,18 +3,28 @@
 // credential the server put in its welcome. No build step, no libraries.
 //
 // window.turnpikeDemo is a small read-only hook for tests and curious
-// admins: me(), peers(), stats() (a Promise), chatLog(), ice().
+// admins: me(), peers(), stats() (a Promise), chatLog(), ice(), status(),
+// link().
+//
+// When the WebSocket goes (a server restart sends close 1001), the page
+// stays in the call: the peer connections carry media without the server,
+// and it reconnects with backoff (session.js) and joins again with its
+// token. The welcome says who is there: a connection to a peer that is
+// gone, or whose id changed, is closed; a new peer gets a new one.
 //
 // URL parameters: room, name, relay=1 (tick "relay only"), and
 // transports=turns (a comma-separated list of URL schemes: stun, turn,
 // turns) to keep only those iceServers URLs from the welcome, e.g. to
 // prove that TURN over TLS works on its own.
 
-import { Peer } from './peer.js';
+import { Peer, fingerprint } from './peer.js';
+import * as session from './session.js';
 import { Signal } from './signal.js';
 import * as ui from './ui.js';
+import * as words from './words.js';
 
 const $ = (id) => document.getElementById(id);
+const ABSENT_MS = 15000; // a peer missing from our welcome, to rejoin too
 
 const state = {
   signal: null,
@@ -27,13 +37,20 @@ const state = {
   peers: new Map(),  // id -> {id, name, audio, video, conn: Peer}
   chat: [],          // {from, name, text, ts}
   lastToken: null,   // to resume our identity after a drop {room, token}
+  form: null,        // {room, name, password} of the join, for rejoins
+  link: 'idle',      // idle | connecting | joined | reconnecting
+  backoff: new session.Backoff(),
+  retry: null,       // the reconnect timer
+  lastClose: null,   // {code, reason} of the last WebSocket close
 };
 
 function init() {
   const params = new URLSearchParams(location.search);
-  $('room').value = params.get('room') || 'demo';
-  $('name').value = params.get('name') || `guest-${Math.floor(Math.random() * 9000 + 1000)}`;
-  $('relay-only').checked = params.get('relay') === '1';
+  const saved = session.load();
+  $('room').value = params.get('room') || (saved && saved.room) || 'demo';
+  $('name').value = params.get('name') || (saved && saved.name) ||
+    `guest-${Math.floor(Math.random() * 9000 + 1000)}`;
+  $('relay-only').checked = params.has('relay') ? params.get('relay') === '1' : !!(saved && saved.relay);
   const t = (params.get('transports') || '').split(',').map((x) => x.trim().toLowerCase())
     .filter((x) => ['stun', 'turn', 'turns'].includes(x));
   state.schemes = t.length ? t : null;
@@ -44,12 +61,19 @@ function init() {
   $('camera').onclick = () => toggle('video');
   setInterval(refreshIce, 1000);
   ui.setJoined(false);
+  // A reloaded tab: back to its room, resuming its session.
+  if (saved && saved.room === $('room').value && saved.name === $('name').value) {
+    $('password').value = saved.password || '';
+    state.lastToken = saved.token ? { room: saved.room, token: saved.token } : null;
+    join(true);
+  }
 }
 
 // --- joining and leaving
 
-async function join() {
-  const form = {
+// resuming: a reloaded tab, which keeps trying if the server is away.
+async function join(resuming = false) {
+  state.form = {
     room: $('room').value.trim(),
     name: $('name').value.trim(),
     password: $('password').value,
@@ -59,18 +83,46 @@ async function join() {
   ui.status('Starting camera and microphone…');
   state.stream = await openMedia();
   ui.status(state.mediaNote || 'Connecting…', state.mediaNote ? 'warn' : 'info');
+  state.link = resuming ? 'reconnecting' : 'connecting';
+  state.backoff.reset();
+  connect();
+}
+
+function connect() {
+  state.retry = null;
   state.signal = new Signal({
-    open: () => sendJoin(form),
+    open: sendJoin,
     message: onMessage,
-    closed: (why) => leave(why, 'error'),
+    closed: onClosed,
   });
 }
 
-function sendJoin({ room, name, password }) {
+function sendJoin() {
+  const { room, name, password } = state.form;
   const msg = { type: 'join', room, name, audio: state.audio, video: state.video };
   if (password) msg.password = password;
   if (state.lastToken && state.lastToken.room === room) msg.token = state.lastToken.token;
   state.signal.send(msg);
+}
+
+// The WebSocket closed. In a room (or resuming one): the calls go on,
+// and we try again after a backoff. Otherwise the join failed.
+function onClosed(info) {
+  state.signal = null;
+  state.lastClose = { code: info.code, reason: info.reason };
+  if (state.link !== 'joined' && state.link !== 'reconnecting') {
+    leave(words.cannotConnect(info), 'error');
+    return;
+  }
+  state.link = 'reconnecting';
+  const delay = state.backoff.next();
+  if (delay === null) {
+    leave(words.gaveUp(), 'error');
+    return;
+  }
+  ui.status(words.reconnecting(info, delay, state.backoff.n), 'warn');
+  state.retry = setTimeout(connect, delay);
+  render();
 }
 
 async function openMedia() {
@@ -114,27 +166,71 @@ function keepSchemes(servers) {
 }
 
 function welcome(m) {
-  state.me = { id: m.id, name: $('name').value.trim(), room: m.room, token: m.token,
-    audio: state.audio, video: state.video };
+  const sameMe = !!state.me && state.me.id === m.id;
+  const here = new Set((m.peers || []).map((p) => p.id));
+  // Keep connections only if we kept our id (the others know us by it).
+  // A peer not back yet (after a restart everyone rejoins) has
+  // ABSENT_MS to come back before its connection is closed.
+  for (const id of [...state.peers.keys()]) {
+    if (!sameMe) removePeer(id);
+    else if (!here.has(id)) awaitReturn(id);
+  }
+  state.me = { id: m.id, name: state.form.name, room: m.room, token: m.token,
+    audio: state.audio, video: state.video, resumed: !!m.resumed };
   state.lastToken = { room: m.room, token: m.token };
+  state.link = 'joined';
+  state.backoff.reset();
   state.iceServers = keepSchemes(Array.isArray(m.iceServers) ? m.iceServers : []);
+  remember();
   ui.setJoining(false);
   ui.setJoined(true, `Room ${m.room} as ${state.me.name}`);
   ui.mediaButtons(state.audio, state.video, state.stream);
   ui.status(state.mediaNote || (m.resumed ? 'Rejoined.' : ''), 'warn');
+  state.chat = [];
+  ui.clearChat();
   for (const c of m.history || []) chatArrived(c);
   for (const p of m.peers || []) addPeer(p, true); // we offer first
   render();
 }
 
-// Leave on purpose, or after the server closed on us (why says which).
+function awaitReturn(id) {
+  const p = state.peers.get(id);
+  clearTimeout(p.absent);
+  p.absent = setTimeout(() => { removePeer(id); render(); }, ABSENT_MS);
+}
+
+// For a reload: sessionStorage, and the URL (room, name, relay).
+function remember() {
+  const { room, name, password } = state.form;
+  session.save({ room, name, password, relay: state.relayOnly, token: state.me.token });
+  const u = new URL(location.href);
+  u.searchParams.set('room', room);
+  u.searchParams.set('name', name);
+  if (state.relayOnly) u.searchParams.set('relay', '1');
+  else u.searchParams.delete('relay');
+  history.replaceState(null, '', u);
+}
+
+// A signed token is refreshed with each pong (it expires a while after
+// the last one): what a reload or a restart resumes with.
+function newToken(token) {
+  state.me.token = token;
+  state.lastToken = { room: state.me.room, token };
+  remember();
+}
+
+// Leave on purpose, or after the server refused us (why says which).
 function leave(why, kind = 'info') {
+  clearTimeout(state.retry);
+  state.retry = null;
   if (state.signal) {
-    if (state.me) state.signal.send({ type: 'leave' });
+    if (state.me && state.link === 'joined') state.signal.send({ type: 'leave' });
     state.signal.close();
     state.signal = null;
   }
+  state.link = 'idle';
   if (kind === 'info') state.lastToken = null; // a chosen leave ends the session
+  session.clear();
   for (const id of [...state.peers.keys()]) removePeer(id);
   if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
   state.stream = null;
@@ -158,23 +254,45 @@ function onMessage(m) {
   case 'peer-joined': addPeer(m.peer, false); render(); break;
   case 'peer-left': removePeer(m.id); render(); break;
   case 'peer-state': peerState(m); break;
-  case 'offer':
+  case 'offer': offered(m); break;
   case 'answer': if (from) from.conn.description(m.type, m.sdp); break;
   case 'candidate': if (from) from.conn.remoteCandidate(m.candidate); break;
   case 'chat': chatArrived(m); break;
   case 'error': serverError(m); break;
-  default: break; // pong, and anything newer than this page
+  case 'pong': if (m.token && state.me) newToken(m.token); break;
+  default: break; // anything newer than this page
   }
 }
 
 function serverError(m) {
-  const text = `${m.message || m.code} (${m.code})`;
-  if (m.re === 'join' || !state.me) leave(`Could not join: ${text}`, 'error');
-  else ui.status(`Server: ${text}`, 'warn');
+  if (m.re === 'join' || state.link !== 'joined')
+    leave(words.joinRefused(m, state.form ? state.form.room : ''), 'error');
+  else ui.status(`Server: ${m.message || m.code} (${m.code})`, 'warn');
+}
+
+// An offer from a connection other than the one we have to that peer
+// (another DTLS fingerprint: it reloaded, or dropped the old one when we
+// were away and came back with our id): start a new one to answer it.
+function offered(m) {
+  let p = state.peers.get(m.from);
+  if (!p) return;
+  const fp = p.conn.remoteFingerprint;
+  if (fp && fp !== fingerprint(m.sdp)) {
+    removePeer(p.id);
+    addPeer({ id: p.id, name: p.name, state: { audio: p.audio, video: p.video } }, false);
+    p = state.peers.get(m.from);
+  }
+  p.conn.description('offer', m.sdp);
 }
 
 function addPeer(p, initiator) {
-  if (!p || !p.id || state.peers.has(p.id) || !state.me) return;
+  const known = p && state.peers.get(p.id);
+  if (known) { // back (a restart, our welcome came first): keep the call
+    clearTimeout(known.absent);
+    known.absent = null;
+    return;
+  }
+  if (!p || !p.id || !state.me) return;
   const entry = {
     id: p.id, name: String(p.name), audio: !!(p.state && p.state.audio),
     video: !!(p.state && p.state.video),
@@ -193,6 +311,7 @@ function addPeer(p, initiator) {
 function removePeer(id) {
   const p = state.peers.get(id);
   if (!p) return;
+  clearTimeout(p.absent);
   p.conn.close();
   state.peers.delete(id);
   ui.removeTile(id);
@@ -216,7 +335,7 @@ function toggle(kind) {
   const tracks = kind === 'audio' ? state.stream.getAudioTracks() : state.stream.getVideoTracks();
   tracks.forEach((t) => { t.enabled = state[kind]; });
   state.me[kind] = state[kind];
-  state.signal.send({ type: 'peer-state', audio: state.audio, video: state.video });
+  if (state.signal) state.signal.send({ type: 'peer-state', audio: state.audio, video: state.video });
   ui.mediaButtons(state.audio, state.video, state.stream);
   render();
 }
@@ -270,12 +389,14 @@ window.turnpikeDemo = Object.freeze({
     id: p.id, name: p.name, audio: p.audio, video: p.video,
     connectionState: p.conn.pc.connectionState,
     iceConnectionState: p.conn.pc.iceConnectionState,
+    since: p.conn.created,
   })),
   stats: peerStats,
   chatLog: () => state.chat.map((c) => ({ ...c })),
   ice: () => ({ relayOnly: state.relayOnly, schemes: state.schemes,
     urls: state.iceServers.flatMap((s) => [].concat(s.urls || [])) }),
   status: () => $('status').textContent,
+  link: () => ({ state: state.link, attempts: state.backoff.n, lastClose: state.lastClose }),
 });
 
 init();

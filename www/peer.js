@@ -10,6 +10,13 @@
 
 const HOLD_MS = 3000;
 
+// The a=fingerprint of an SDP: which RTCPeerConnection (its DTLS
+// certificate) made it. A new one on the other side means a new connection.
+export function fingerprint(sdp) {
+  const m = /^a=fingerprint:(.*)$/m.exec(String(sdp));
+  return m ? m[1].trim() : null;
+}
+
 export class Peer {
   // id: the remote peer's id; myId: ours; send(msg): to the server;
   // stream: our local MediaStream (may have no tracks); config: for
@@ -27,6 +34,8 @@ export class Peer {
     this.events = [];  // a short history of negotiation, for debugging
     this.holding = !initiator;
     this.offerHeld = false;
+    this.remoteFingerprint = null; // of the description applied last
+    this.created = Math.round(performance.now()); // tells connections apart
     this.pc = new RTCPeerConnection(config);
     this.wire();
     if (stream) for (const t of stream.getTracks()) this.pc.addTrack(t, stream);
@@ -102,6 +111,7 @@ export class Peer {
     if (type === 'offer') this.release('their offer');
     try {
       await pc.setRemoteDescription({ type, sdp }); // rolls back if needed
+      this.remoteFingerprint = fingerprint(sdp);
       if (type === 'offer') {
         await pc.setLocalDescription();
         this.send({ type: 'answer', to: this.id, sdp: pc.localDescription.sdp });

@@ -1,9 +1,10 @@
 // The signaling WebSocket (/ws on the server that served this page):
 // JSON messages in and out (docs/signaling.md), a ping every 25 s so the
 // server's idle timeout does not close us, and one callback for the end.
+// One Signal is one connection; reconnecting (app.js) makes a new one.
 
 export class Signal {
-  // on: {open(), message(msg), closed(why)}
+  // on: {open(), message(msg), closed({opened, code, reason, url})}
   constructor(on) {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     this.url = `${scheme}//${location.host}/ws`;
@@ -46,9 +47,7 @@ export class Signal {
   closed_(e) {
     clearInterval(this.pinger);
     if (this.done) return; // we closed it
-    const why = this.opened
-      ? `Disconnected from the server (code ${e.code}${e.reason ? ': ' + e.reason : ''}). Join again to reconnect.`
-      : `Cannot reach the signaling server at ${this.url}: is turnpike running with its HTTP listener on?`;
-    this.on.closed(why);
+    this.done = true;
+    this.on.closed({ opened: this.opened, code: e.code, reason: e.reason, url: this.url });
   }
 }

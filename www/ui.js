@@ -31,7 +31,11 @@ export function setJoining(busy) {
 }
 
 export function setLocal(stream, caption) {
-  $('local-video').srcObject = stream;
+  const v = $('local-video');
+  if (v.srcObject !== stream) {
+    v.srcObject = stream;
+    showOnFirstFrame($('local-tile'), v);
+  }
   $('local-caption').textContent = caption;
 }
 
@@ -42,17 +46,48 @@ export function mediaButtons(audio, video, stream) {
   $('mute').disabled = !hasA;
   $('camera').textContent = !hasV ? 'No camera' : video ? 'Camera off' : 'Camera on';
   $('camera').disabled = !hasV;
+  $('local-tile').classList.toggle('off', hasV && !video);
 }
 
-// --- remote video tiles, one per peer, labelled with the peer's name
+// --- video tiles: one per peer, labelled with the peer's name. A tile
+// shows its video from the first frame on; until then (and while the
+// camera is off) a placeholder with the name's initial, never a black box.
 export function addTile(id, name) {
   const fig = el('figure', 'tile');
   fig.dataset.peer = id;
   const video = el('video');
   video.autoplay = true;
   video.playsInline = true;
-  fig.append(video, el('figcaption', null, name));
+  fig.append(placeholder(name), video, el('figcaption', null, name));
   $('videos').append(fig);
+  layout();
+}
+
+function placeholder(name) {
+  const ph = el('div', 'ph');
+  ph.append(el('span', 'initial', initial(name)));
+  return ph;
+}
+
+function initial(name) {
+  const c = [...String(name).trim()][0];
+  return c ? c.toUpperCase() : '?';
+}
+
+// "live" once the video has a frame with a size (loadeddata, resize).
+function showOnFirstFrame(fig, video) {
+  fig.classList.remove('live');
+  const check = () => {
+    if (video.srcObject && video.videoWidth > 0) fig.classList.add('live');
+  };
+  video.onloadeddata = check;
+  video.onresize = check;
+  check();
+}
+
+// The grid's columns follow the number of tiles (style.css, data-n).
+function layout() {
+  $('videos').dataset.n = String(Math.min($('videos').children.length, 9));
 }
 
 function tile(id) {
@@ -62,23 +97,29 @@ function tile(id) {
 export function setTileStream(id, stream) {
   const t = tile(id);
   const v = t && t.querySelector('video');
-  if (v && v.srcObject !== stream) v.srcObject = stream;
+  if (v && v.srcObject !== stream) {
+    v.srcObject = stream;
+    showOnFirstFrame(t, v);
+  }
 }
 
 export function updateTile(id, name, video) {
   const t = tile(id);
   if (!t) return;
   t.querySelector('figcaption').textContent = video ? name : `${name} (camera off)`;
+  t.querySelector('.initial').textContent = initial(name);
   t.classList.toggle('off', !video);
 }
 
 export function removeTile(id) {
   const t = tile(id);
   if (t) t.remove();
+  layout();
 }
 
 export function clearTiles() {
   for (const f of [...$('videos').children]) if (f.dataset.peer) f.remove();
+  layout();
 }
 
 // --- participants: name, microphone, camera, and our connection to them

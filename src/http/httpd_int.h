@@ -100,6 +100,7 @@ void ws_upgrade(struct hconn *c, struct http_req *r);
 void ws_on_read(struct hconn *c);
 void ws_service(struct hconn *c);
 void ws_conn_free(struct hconn *c);
+void ws_going_away(struct hconn *c);
 extern const struct sig_port httpd_sig_port;
 
 #endif

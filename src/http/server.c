@@ -324,6 +324,18 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	sig_tick(h->sig);
 }
 
+/* The key of signed session tokens: one the next process has too (so a
+ * restart keeps sessions), never the secret generated for this run. */
+static const char *
+resume_key(const struct conf *cf)
+{
+	if (cf->join_secret != NULL)
+		return cf->join_secret;
+	if (cf->nsecrets > 0 && !cf->generated_secret)
+		return cf->auth_secrets[0];
+	return NULL;
+}
+
 static void
 limits_of(const struct conf *cf, struct sig_limits *lim)
 {
@@ -333,6 +345,7 @@ limits_of(const struct conf *cf, struct sig_limits *lim)
 		.max_msg = cf->sig_max_message, .rate = cf->sig_rate,
 		.idle_s = cf->sig_idle, .grace_s = cf->sig_grace,
 		.join_rate = cf->join_rate, .join_secret = cf->join_secret,
+		.resume_key = resume_key(cf),
 	};
 }
 
@@ -415,6 +428,41 @@ httpd_admin_new(struct httpd **out, struct event_base *base,
 		if ((err = add_listener(h, &conf->admin_listen[i])) != 0)
 			return err;
 	return 0;
+}
+
+size_t
+httpd_going_away(struct httpd *h)
+{
+	struct hconn *c, *next;
+	size_t nws = 0;
+
+	if (h == NULL)
+		return 0;
+	for (size_t i = 0; i < h->nlev; i++)
+		evconnlistener_free(h->lev[i]);
+	h->nlev = 0;
+	/* Closes first: a WebSocket that ends now must not tell the others
+	 * of its room (still open) that it left. */
+	TAILQ_FOREACH(c, &h->conns, link)
+		if (c->state == HC_WS) {
+			ws_going_away(c);
+			nws++;
+		}
+	for (c = TAILQ_FIRST(&h->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (c->state == HC_HEAD)  /* no request yet: nothing to say */
+			hconn_free(c);
+	}
+	if (nws > 0)
+		log_info("http: closing %zu WebSocket%s (1001 going away)",
+			 nws, nws > 1 ? "s" : "");
+	return h->nconns;
+}
+
+size_t
+httpd_nconns(const struct httpd *h)
+{
+	return h == NULL ? 0 : h->nconns;
 }
 
 void

@@ -136,6 +136,25 @@ ws_cut(struct hconn *c)
 	hconn_cut(c);
 }
 
+/* Shutting down: a close frame 1001 (going away, RFC 6455 §7.4.1) after
+ * what is queued, then a lingering close like a cut-off connection. The
+ * core keeps the connection (it forgets it when it is freed), but no
+ * message reaches it any more (port_send wants HC_WS), so the peer-left
+ * of the others, closed at the same time, never goes out: a restart
+ * must not look like everyone leaving. */
+void
+ws_going_away(struct hconn *c)
+{
+	static const char why[] = "server restarting: reconnect";
+
+	if (!wslay_event_get_close_sent(c->ws)) {
+		wslay_event_queue_close(c->ws, WSLAY_CODE_GOING_AWAY,
+					(const uint8_t *)why, sizeof(why) - 1);
+		(void)wslay_event_send(c->ws);
+	}
+	hconn_cut(c);
+}
+
 /* Outside the core: write what wslay queued; once a close frame went out
  * (ours or the answer to the peer's), the core forgets the connection
  * and it closes when the output drains. */

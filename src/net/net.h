@@ -127,6 +127,8 @@ struct server {
 	size_t nconns;
 	struct event *sig[4];
 	struct event *tick;               /* 1 s sweep of allocations */
+	struct event *drain;              /* stopping: WebSockets closing */
+	unsigned drain_left;              /* its ticks before exit anyway */
 	struct auth *auth;
 	struct httpd *http;               /* HTTP listener and signaling */
 	struct httpd *admin;              /* admin listener: /metrics */

@@ -18,6 +18,40 @@
 #include "net.h"
 #include "server.h"
 
+/* How long a stop waits for the WebSockets' close frames to leave. */
+#define DRAIN_TICK_MS  50
+#define DRAIN_TICKS    20             /* 1 s at most */
+
+/* Stopping: exit once the HTTP connections are gone (their close frames
+ * written and answered) or DRAIN_TICKS ticks have passed. */
+static void
+on_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	(void)fd; (void)what;
+	if (httpd_nconns(s->http) == 0 || s->drain_left-- == 0)
+		event_base_loopexit(s->base, NULL);
+}
+
+/* SIGTERM, SIGINT: tell the WebSockets we go away (close 1001, so pages
+ * reconnect instead of reporting an abnormal 1006) and exit when that is
+ * out, within DRAIN_TICKS * DRAIN_TICK_MS. A second signal exits now. */
+static void
+server_stop(struct server *s)
+{
+	struct timeval tv = { 0, DRAIN_TICK_MS * 1000 };
+
+	if (s->drain != NULL || httpd_going_away(s->http) == 0) {
+		event_base_loopexit(s->base, NULL);
+		return;
+	}
+	s->drain_left = DRAIN_TICKS;
+	s->drain = event_new(s->base, -1, EV_PERSIST, on_drain, s);
+	if (s->drain == NULL || event_add(s->drain, &tv) != 0)
+		event_base_loopexit(s->base, NULL);
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -37,7 +71,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("signal %d: stopping", (int)sig);
-	event_base_loopexit(s->base, NULL);
+	server_stop(s);
 }
 
 /* A host without IPv6 still serves IPv4: skip, with a warning, the
@@ -261,6 +295,8 @@ server_free(struct server *s)
 	auth_free(s->auth);
 	if (s->tick != NULL)
 		event_free(s->tick);
+	if (s->drain != NULL)
+		event_free(s->drain);
 	for (size_t i = 0; i < s->ntcp; i++)
 		tcp_listener_free(s->tcp[i]);
 	for (size_t i = 0; i < sizeof(s->sig) / sizeof(*s->sig); i++)

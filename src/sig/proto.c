@@ -82,6 +82,7 @@ welcome(struct sig *s, struct sig_conn *c, struct sig_session *p,
 	json_t *peers = json_array(), *m;
 	int64_t wall_s = sig_wall_ms(s) / 1000;
 
+	resume_sign(s, p);      /* a fresh signed token, if signing */
 	for (size_t i = 0; peers && i < p->r->npeers; i++)
 		if (p->r->peers[i] != p)
 			json_array_append_new(peers, peer_json(p->r->peers[i]));
@@ -164,6 +165,29 @@ join_room(struct sig *s, const struct join_req *j, bool resume,
 	return NULL;
 }
 
+/* The session a join's token resumes: one of this process with that
+ * random token or, with a resume key, the signed token's id (its session
+ * here or, after a restart, a new one with that id: *restored). NULL: a
+ * new identity (no token, an unknown or expired one, another room). */
+static struct sig_session *
+join_resume(struct sig *s, const struct join_req *j, bool *restored)
+{
+	char id[SIG_ID_LEN + 1];
+	struct sig_session *p;
+
+	*restored = false;
+	if (j->token == NULL)
+		return NULL;
+	if (!resume_check(s, j->token, j->room, id))
+		p = session_by_token(s, j->token);
+	else if ((p = session_by_id(s, id)) == NULL) {
+		p = session_new_id(s, id);
+		*restored = p != NULL;
+		return p;
+	}
+	return p != NULL && strcmp(p->room, j->room) == 0 ? p : NULL;
+}
+
 static void
 on_join(struct sig *s, struct sig_conn *c, json_t *m)
 {
@@ -171,17 +195,18 @@ on_join(struct sig *s, struct sig_conn *c, json_t *m)
 	struct sig_session *p = NULL, *fresh = NULL;
 	struct sig_room *r = NULL;
 	const char *err = join_check(s, c, &j, m);
+	bool restored = false;
 
-	if (err == NULL && j.token != NULL &&
-	    (p = session_by_token(s, j.token)) != NULL &&
-	    strcmp(p->room, j.room) != 0)
-		p = NULL;       /* a token for another room: a new identity */
-	if (err == NULL && p != NULL)
+	if (err == NULL)
+		p = join_resume(s, &j, &restored);
+	if (p != NULL && !restored)
 		take_over(s, p);
+	if (restored)
+		fresh = p;      /* freed if refused, but a resume */
 	if (err == NULL && p == NULL && (p = fresh = session_new(s)) == NULL)
 		err = "server-error";
 	if (err == NULL)
-		err = join_room(s, &j, fresh == NULL, &r);
+		err = join_room(s, &j, fresh == NULL || restored, &r);
 	if (err != NULL) {
 		if (fresh != NULL)
 			session_free(s, fresh);
@@ -194,7 +219,7 @@ on_join(struct sig *s, struct sig_conn *c, json_t *m)
 	p->conn = c;
 	c->sess = p;
 	room_add(s, r, p);
-	welcome(s, c, p, fresh == NULL);
+	welcome(s, c, p, fresh == NULL || restored);
 }
 
 static void
@@ -330,12 +355,19 @@ on_chat(struct sig *s, struct sig_conn *c, json_t *m)
 	json_decref(out);
 }
 
+/* pong; in a room with signed tokens, with a fresh token (resume.c). */
 static void
 on_ping(struct sig *s, struct sig_conn *c, json_t *m)
 {
+	json_t *out = json_pack("{s:s, s:I}", "type", "pong", "ts",
+				(json_int_t)sig_wall_ms(s));
+
 	(void)m;
-	sig_send_json(s, c, json_pack("{s:s, s:I}", "type", "pong", "ts",
-				      (json_int_t)sig_wall_ms(s)));
+	if (out != NULL && c->sess != NULL && resume_signing(s)) {
+		resume_sign(s, c->sess);
+		json_object_set_new(out, "token", json_string(c->sess->token));
+	}
+	sig_send_json(s, c, out);
 }
 
 static const struct {

@@ -25,28 +25,33 @@ random_hex(struct sig *s, char *out, size_t len)
 	out[2 * len] = '\0';
 }
 
-static bool
-id_taken(struct sig *s, const char *id)
+struct sig_session *
+session_by_id(struct sig *s, const char *id)
 {
 	struct sig_session *p;
 
 	TAILQ_FOREACH(p, &s->sessions, link)
 		if (strcmp(p->id, id) == 0)
-			return true;
-	return false;
+			return p;
+	return NULL;
 }
 
-struct sig_session *
-session_new(struct sig *s)
+/* A session with id (NULL: a random one not taken) and a random token,
+ * added to s. NULL without memory, or if no free id is found. */
+static struct sig_session *
+session_add(struct sig *s, const char *id)
 {
 	struct sig_session *p = calloc(1, sizeof(*p));
 	int tries = 0;
 
 	if (p == NULL)
 		return NULL;
-	do {
-		random_hex(s, p->id, SIG_ID_LEN / 2);
-	} while (id_taken(s, p->id) && ++tries < 8);
+	if (id != NULL)
+		snprintf(p->id, sizeof(p->id), "%s", id);
+	else
+		do {
+			random_hex(s, p->id, SIG_ID_LEN / 2);
+		} while (session_by_id(s, p->id) != NULL && ++tries < 8);
 	random_hex(s, p->token, SIG_TOKEN_LEN / 2);
 	if (tries >= 8) {
 		free(p);
@@ -55,6 +60,20 @@ session_new(struct sig *s)
 	TAILQ_INSERT_TAIL(&s->sessions, p, link);
 	s->nsessions++;
 	return p;
+}
+
+struct sig_session *
+session_new(struct sig *s)
+{
+	return session_add(s, NULL);
+}
+
+/* A session with the id of a signed token (resume.c), after a restart:
+ * NULL if that id is taken (or no memory). */
+struct sig_session *
+session_new_id(struct sig *s, const char *id)
+{
+	return session_by_id(s, id) != NULL ? NULL : session_add(s, id);
 }
 
 /* Every session is compared, in constant time per token. */
@@ -66,7 +85,8 @@ session_by_token(struct sig *s, const char *token)
 	if (strlen(token) != SIG_TOKEN_LEN)
 		return NULL;
 	TAILQ_FOREACH(p, &s->sessions, link)
-		if (CRYPTO_memcmp(p->token, token, SIG_TOKEN_LEN) == 0)
+		if (strlen(p->token) == SIG_TOKEN_LEN &&
+		    CRYPTO_memcmp(p->token, token, SIG_TOKEN_LEN) == 0)
 			found = p;
 	return found;
 }

@@ -25,7 +25,7 @@ struct sig_room;
 
 struct sig_session {
 	char id[SIG_ID_LEN + 1];
-	char token[SIG_TOKEN_LEN + 1];
+	char token[SIG_TOKEN_MAX + 1];
 	char name[SIG_NAME_MAX + 1];
 	char room[SIG_ROOM_MAX + 1];
 	bool audio, video;
@@ -104,6 +104,13 @@ json_t *peer_json(const struct sig_session *p);
 /* session.c */
 struct sig_session *session_new(struct sig *s);
 struct sig_session *session_by_token(struct sig *s, const char *token);
+struct sig_session *session_by_id(struct sig *s, const char *id);
+struct sig_session *session_new_id(struct sig *s, const char *id);
+/* resume.c */
+bool resume_signing(const struct sig *s);
+void resume_sign(struct sig *s, struct sig_session *p);
+bool resume_check(struct sig *s, const char *token, const char *room,
+		  char id[SIG_ID_LEN + 1]);
 void session_free(struct sig *s, struct sig_session *p);
 void session_detach(struct sig *s, struct sig_session *p);
 

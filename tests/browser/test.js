@@ -9,90 +9,14 @@
 //     participants over turns: URLs only; the relay must be TURN over TLS
 //   IGNORE_CERT_ERRORS=1: pass --ignore-certificate-errors (only when the
 //     test CA could not be trusted through an NSS database)
+//   RESTART=1 SYNC=DIR, RELOAD=1, ERRORS=1: the scenarios of session.js
+//     (a server restart during a call, a reloaded tab, join errors)
 'use strict';
 const { chromium } = require('playwright-core');
-
-const URL = process.env.DEMO_URL;
-const WAIT_MS = Number(process.env.WAIT_MS || 30000);
-const ROOM = `room-${process.pid}`;
-const TAG = process.env.TAG ? `${process.env.TAG}: ` : '';
-const origin = new globalThis.URL(URL).origin;
-const ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-  // Only "lo" exists in the test's namespace: without this Chromium
-  // gathers no candidates at all and ICE never starts.
-  '--allow-loopback-in-peer-connection',
-  `--unsafely-treat-insecure-origin-as-secure=${origin}`,
-];
-if (process.env.IGNORE_CERT_ERRORS) ARGS.push('--ignore-certificate-errors');
-
-let failed = 0;
-const pass = (d) => console.log(`PASS ${TAG}${d}`);
-const fail = (d, why) => {
-  failed++;
-  console.log(`FAIL ${TAG}${d}`);
-  if (why) console.log(`# ${String(why).split('\n').join('\n# ')}`);
-};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Poll fn() until it returns a truthy value or WAIT_MS passes.
-async function until(fn, ms = WAIT_MS) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await sleep(250);
-  }
-  return null;
-}
-
-async function check(desc, fn, explain) {
-  try {
-    if (await until(fn)) pass(desc);
-    else fail(desc, explain ? await explain() : 'timed out');
-  } catch (err) {
-    fail(desc, err.stack || err);
-  }
-}
-
-const hook = (page, expr) => page.evaluate(`window.turnpikeDemo.${expr}`);
-
-async function joinAs(browser, name, relayOnly = true) {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.log(`# ${name} page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'warning' || m.type() === 'error') console.log(`# ${name} console: ${m.text()}`);
-  });
-  await page.goto(URL, { timeout: WAIT_MS });
-  await page.fill('#room', ROOM);
-  await page.fill('#name', name);
-  if (relayOnly) await page.check('#relay-only');
-  else await page.uncheck('#relay-only');
-  await page.click('#join');
-  page.who = name;
-  await page.waitForFunction(() => window.turnpikeDemo.me() !== null, null, { timeout: WAIT_MS });
-  return page;
-}
-
-// Every peer connection of every page connected, with n-1 peers each.
-async function allConnected(pages) {
-  for (const p of pages) {
-    const peers = await hook(p, 'peers()');
-    if (peers.length !== pages.length - 1) return false;
-    if (!peers.every((x) => x.connectionState === 'connected')) return false;
-  }
-  return true;
-}
-
-async function describe(pages) {
-  const out = [];
-  for (const p of pages) out.push(`${p.who}: ${JSON.stringify(await hook(p, 'stats()'))}`);
-  return out.join('\n');
-}
+const {
+  result, check, hook, joinAs, allConnected, describe, framesGrow, names, checkNo440, launch,
+} = require('./lib.js');
+const session = require('./session.js');
 
 // Selected pair relay/relay on every connection. The page gets turn: URLs
 // for UDP and TCP; whichever allocation answered first may carry the pair
@@ -109,25 +33,6 @@ async function allRelay(pages, allowed = ['udp', 'tcp']) {
   }
   console.log(`# relay protocols (browser to TURN): ${protos.join(', ')}`);
   return true;
-}
-
-// Video frames decoded from every peer, and still growing.
-async function framesGrow(pages) {
-  const sum = async () => {
-    const m = new Map();
-    for (const p of pages)
-      for (const s of await hook(p, 'stats()')) m.set(`${p.who}<-${s.name}`, s.framesDecoded);
-    return m;
-  };
-  const a = await sum();
-  await sleep(1000);
-  const b = await sum();
-  for (const [k, v] of b) if (!(v > 0 && v > (a.get(k) || 0))) return false;
-  return b.size === pages.length * (pages.length - 1);
-}
-
-async function names(page) {
-  return (await hook(page, 'peers()')).map((x) => x.name).sort().join(',');
 }
 
 // Two participants, relay only, the page told to keep only turns: URLs
@@ -160,17 +65,18 @@ async function normalCall(browser) {
     () => allConnected(two), () => describe(two));
   await check('normal call: remote video frames decoded and growing on both sides',
     () => framesGrow(two), () => describe(two));
+  await checkNo440(two, 'normal call');
 }
 
 async function main() {
   const t0 = Date.now();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true, args: ARGS, timeout: WAIT_MS,
-  });
+  const browser = await launch(chromium);
   try {
     if (process.env.TURNS) return await turnsOnly(browser);
     if (process.env.NORMAL) return await normalCall(browser);
+    if (process.env.RESTART) return await session.restart(browser);
+    if (process.env.RELOAD) return await session.reload(browser);
+    if (process.env.ERRORS) return await session.joinErrors(browser);
     const alice = await joinAs(browser, 'alice');
     const bob = await joinAs(browser, 'bob');
     const two = [alice, bob];
@@ -182,6 +88,7 @@ async function main() {
       () => framesGrow(two), () => describe(two));
     await check('ICE config from welcome: relay policy and a turn: URL',
       async () => { const i = await hook(alice, 'ice()'); return i.relayOnly && i.urls.some((u) => u.startsWith('turn:')); });
+    await checkNo440(two, 'two participants');
     if (process.env.ONLY_TWO) return;
 
     const text = 'hello <img src=x onerror=alert(1)> from alice';
@@ -209,6 +116,10 @@ async function main() {
     await check('participant lists and remote tiles name the others',
       async () => (await names(alice)) === 'bob,carol' && (await names(carol)) === 'alice,bob' &&
         (await carol.locator('#videos figure[data-peer]').count()) === 2);
+    await check('tiles show video once frames arrive (placeholder until then): both of carol\'s remote tiles live',
+      async () => (await carol.locator('#videos figure.live[data-peer] video').count()) === 2 &&
+        carol.evaluate(() => [...document.querySelectorAll('#videos figure[data-peer] .ph')]
+          .every((e) => getComputedStyle(e).display === 'none')));
 
     await carol.click('#leave');
     await check('carol leaves: alice and bob drop her from their participant lists',
@@ -223,7 +134,7 @@ async function main() {
   console.log(`# browser part took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-main().then(() => process.exit(failed ? 1 : 0), (err) => {
-  fail('browser test ran to the end', err.stack || err);
+main().then(() => process.exit(result.failed ? 1 : 0), (err) => {
+  require('./lib.js').fail('browser test ran to the end', err.stack || err);
   process.exit(1);
 });

@@ -9,6 +9,15 @@
 # from a test CA, the page over https:// with ?transports=turns (only the
 # welcome's turns: URL kept), two participants relay only; the selected
 # pair's local relay candidate must have relayProtocol "tls".
+# Between them, sessions (tests/browser/session.js, room-capacity 2): a
+# server restart during a direct call (this script stops the server when
+# the node script asks through $SYNC/stop, keeps it down 4 s, starts it
+# again and writes $SYNC/up): media must flow while it is down, both
+# pages must be back in the room within 10 s of its return (same ids and
+# connections: the config's auth secret signs the tokens); a reloaded
+# tab comes back with the same id; refused joins (wrong password, room
+# full) say what to do. No ICE error 440 on any connection, also from
+# http://localhost (the shipped config's URL).
 # The page's state is read through window.turnpikeDemo, not DOM text.
 #
 # How (see also shared notes on browsers here):
@@ -44,7 +53,11 @@ NS=tp-browser-$$
 DESCS=("two participants connect relay/relay, decode video, chat"
        "three participants connect pairwise relay/relay"
        "a leaver disappears from the others' participant lists"
-       "turns: only: relay/relay over TURN over TLS (relayProtocol tls), video decoded")
+       "turns: only: relay/relay over TURN over TLS (relayProtocol tls), video decoded"
+       "a server restart: media flows while it is down, both pages rejoin within 10 s"
+       "a reloaded tab rejoins with the same id"
+       "refused joins (wrong password, room full) in plain words"
+       "from http://localhost: no ICE error 440")
 
 skip_all() {
 	local d
@@ -134,7 +147,10 @@ browse() {
 	shift
 	start=$(date +%s)
 	timeout 150 ip netns exec "$NS" env DEMO_URL="$url" WAIT_MS=$WAIT_MS "$@" \
-		node tests/browser/test.js >"$WORK/node.out" 2>&1
+		node tests/browser/test.js >"$WORK/node.out" 2>&1 &
+	local node=$!
+	[ -z "${DURING:-}" ] || "$DURING"
+	wait "$node"
 	rc=$?
 	while IFS= read -r line; do
 		case "$line" in
@@ -161,6 +177,26 @@ stopped() {
 	fi
 }
 
+# restart_on_request: while the node script runs (RESTART=1): when it
+# writes $SYNC/stop, stop the server (SIGTERM: close 1001 to the pages),
+# keep it down 4 s, start it again and write $SYNC/up. Bounded: 120 s.
+restart_on_request() {
+	local _
+	for _ in $(seq 1 1200); do
+		[ -f "$SYNC/stop" ] && break
+		kill -0 "$node" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	[ -f "$SYNC/stop" ] || return 0
+	stopped "restart"
+	sleep 4
+	if serve -c "$WORK/session.conf"; then
+		touch "$SYNC/up"
+	else
+		not_ok "restart: the server starts again"
+	fi
+}
+
 # 1. The full scenario against a test config.
 if ! serve -c "$WORK/browser.conf"; then
 	not_ok "server starts in namespace $NS"; finish; exit 1
@@ -169,7 +205,24 @@ ok "server starts in namespace $NS (TURN 127.0.0.1:$PORT, page http://127.0.0.1:
 browse "http://127.0.0.1:$HPORT/"
 stopped "test config"
 
-# 2. The `make run` experience: the shipped etc/turnpike.conf (no secret:
+# 2. Sessions (tests/browser/session.js): a server restart during a
+# direct call (media flows while it is down; both pages rejoin within
+# 10 s of its return), a reloaded tab (same id, room, name), and refused
+# joins in plain words (wrong password, room full: room-capacity 2 here).
+sed -e '/^log-level/d' "$WORK/browser.conf" >"$WORK/session.conf"
+printf 'room-capacity = 2;\nlog-level = "info";\n' >>"$WORK/session.conf"
+SYNC="$WORK/sync"
+mkdir -p "$SYNC"
+if serve -c "$WORK/session.conf"; then
+	DURING=restart_on_request browse "http://127.0.0.1:$HPORT/" RESTART=1 SYNC="$SYNC"
+	browse "http://127.0.0.1:$HPORT/" RELOAD=1
+	browse "http://127.0.0.1:$HPORT/" ERRORS=1 ${SHOT:+SHOT="$SHOT"}
+	stopped "sessions"
+else
+	not_ok "server starts with room-capacity 2 in namespace $NS"
+fi
+
+# 3. The `make run` experience: the shipped etc/turnpike.conf (no secret:
 # the daemon makes one) and the URL it prints; two tabs call relay only.
 if serve -c etc/turnpike.conf; then
 	url=$(sed -n 's/.*demo page: //p' "$WORK/server.log" | head -1)
@@ -183,7 +236,7 @@ else
 	not_ok "server starts with etc/turnpike.conf in namespace $NS"
 fi
 
-# 3. turns: only. A test CA and a server certificate for IP 127.0.0.1 (the
+# 4. turns: only. A test CA and a server certificate for IP 127.0.0.1 (the
 # host in the welcome's turns:127.0.0.1:5349?transport=tcp); with cert and
 # key the HTTP listener is HTTPS too, so the page comes from https://.
 TPORT=5349

@@ -193,16 +193,22 @@ out=$("$PROBE" turn 127.0.0.1 "$PORT" "$user" "x$cred" perm 127.0.0.1 2>&1)
 check "a tampered credential does not" grep -q '^ALLOCATE 401' <<<"$out"
 
 check "server still running" kill -0 "$SERVER_PID"
-# Stop with two peers connected: every connection is freed on the way out
-# (the ASan run checks for leaks).
+# Stop with two peers connected: each gets a close frame 1001 (going away:
+# the page reconnects), no peer-left (a restart is not everyone leaving),
+# and every connection is freed on the way out (the ASan run checks for
+# leaks).
 printf '%s\n' 'open L1' 'send L1 {"type":"join","room":"bye","name":"a"}' \
 	'expect L1 welcome' 'open L2' 'send L2 {"type":"join","room":"bye","name":"b"}' \
-	'expect L2 welcome' 'sleep 3000' | ws >"$WORK/live.out" &
+	'expect L2 welcome' 'expect-close L1' 'expect-close L2' | ws >"$WORK/live.out" &
 LIVE=$!
 for _ in $(seq 1 30); do grep -q "EXPECT-OK L2" "$WORK/live.out" && break; sleep 0.1; done
 check "two peers connected before the stop" grep -q "EXPECT-OK L2 welcome" "$WORK/live.out"
 check "SIGTERM with WebSockets open: clean exit" stop_server
 wait "$LIVE" 2>/dev/null
+check "SIGTERM: both WebSockets get close 1001 (going away)" \
+	test "$(grep -c '^L[12] close 1001$' "$WORK/live.out")" = 2
+check "SIGTERM: no peer-left to the one still open" \
+	bash -c '! grep -q "^L1< .*peer-left" "$0"' "$WORK/live.out"
 
 # The built-in default listener (0.0.0.0:8080) never stops TURN: a busy
 # port only warns. Here it is turned off and the server runs without it.

@@ -705,6 +705,94 @@ test_join_rate_ipv6_prefix(void **state)
 	assert_true(sig_issue_allowed(s, "2001:db8:1:3:abcd::1"));
 }
 
+/* A new core with lim (after sig_free): a restart of the process. */
+static void
+restart_core(void)
+{
+	sig_free(s);
+	reset_conns();
+	assert_int_equal(sig_new(&s, &lim, &ice, &port), 0);
+}
+
+/* Join room as name with token on connection i: the welcome. */
+static json_t *
+join_token(int i, const char *room, const char *name, const char *token)
+{
+	char buf[512];
+
+	conn_open(i, NULL);
+	snprintf(buf, sizeof(buf), "{\"type\":\"join\",\"room\":\"%s\","
+		 "\"name\":\"%s\",\"token\":\"%s\"}", room, name, token);
+	in(i, buf);
+	return last(i);
+}
+
+static bool
+resumed_as(json_t *w, const char *id)
+{
+	bool same = strcmp(json_string_value(json_object_get(w, "id")),
+			   id) == 0 &&
+		    json_is_true(json_object_get(w, "resumed"));
+
+	json_decref(w);
+	return same;
+}
+
+/* With a resume key, tokens are signed: they resume a session across a
+ * restart (a new core), for their room only, until grace + slack; a
+ * tampered one or another key's is a new identity; pong refreshes. */
+static void
+test_signed_resume(void **state)
+{
+	json_t *w, *m;
+	char *b, tok[SIG_TOKEN_MAX + 1], bad[SIG_TOKEN_MAX + 1];
+
+	(void)state;
+	lim.resume_key = "resume-key";
+	restart_core();
+	json_decref(join(0, "r1", "A"));
+	w = join(1, "r1", "B");
+	b = id_of(w);
+	snprintf(tok, sizeof(tok), "%s",
+		 json_string_value(json_object_get(w, "token")));
+	json_decref(w);
+	assert_int_equal(strlen(tok), SIG_TOKEN_MAX);
+	assert_memory_equal(tok, b, SIG_ID_LEN);
+	/* a pong in the room carries a fresh token, valid too */
+	now_ms += 5000;
+	in(1, "{\"type\":\"ping\"}");
+	m = last(1);
+	assert_string_equal(type_of(m), "pong");
+	assert_string_not_equal(json_string_value(json_object_get(m, "token")), tok);
+	json_decref(m);
+
+	restart_core();                 /* sessions are gone; the key is not */
+	snprintf(bad, sizeof(bad), "%s", tok);
+	bad[SIG_TOKEN_MAX - 1] = bad[SIG_TOKEN_MAX - 1] == '0' ? '1' : '0';
+	assert_false(resumed_as(join_token(0, "r1", "B", bad), b));
+	assert_false(resumed_as(join_token(1, "r2", "B", tok), b));
+	assert_true(resumed_as(join_token(2, "r1", "B", tok), b));
+	/* the id is taken now: the token resumes that session (take-over) */
+	assert_true(resumed_as(join_token(3, "r1", "B", tok), b));
+	assert_int_equal(conns[2].closed, 1008);
+
+	restart_core();                 /* too late: grace 30 s + 60 s slack */
+	now_ms += 91000;
+	assert_false(resumed_as(join_token(0, "r1", "B", tok), b));
+	now_ms -= 91000;
+	lim.resume_key = "another-key";
+	restart_core();
+	assert_false(resumed_as(join_token(0, "r1", "B", tok), b));
+	lim.resume_key = NULL;          /* no key: random tokens, in memory */
+	restart_core();
+	w = join(0, "r1", "C");
+	assert_int_equal(strlen(json_string_value(json_object_get(w, "token"))),
+			 SIG_TOKEN_LEN);
+	json_decref(w);
+	assert_false(resumed_as(join_token(1, "r1", "B", tok), b));
+	free(b);
+}
+
 int
 main(void)
 {
@@ -725,6 +813,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_and_resume,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signed_resume, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_join_ticket_and_ip_limit,
