@@ -185,7 +185,10 @@ function welcome(m) {
   ui.setJoining(false);
   ui.setJoined(true, `Room ${m.room} as ${state.me.name}`);
   ui.mediaButtons(state.audio, state.video, state.stream);
-  ui.status(state.mediaNote || (m.resumed ? 'Rejoined.' : ''), 'warn');
+  const hasTurn = state.iceServers.some((s) => [].concat(s.urls || []).some((u) => /^turns?:/.test(u)));
+  const note = [state.mediaNote || (m.resumed ? 'Rejoined.' : ''),
+    hasTurn ? '' : words.noTurn(state.relayOnly)].filter(Boolean).join(' ');
+  ui.status(note, 'warn');
   state.chat = [];
   ui.clearChat();
   for (const c of m.history || []) chatArrived(c);

@@ -40,3 +40,13 @@ export function cannotConnect(info) {
   if (info.opened) return `The server closed the connection (code ${info.code}${info.reason ? ': ' + info.reason : ''}). Join again.`;
   return `Cannot reach the signaling server at ${info.url}. Is turnpike running with its HTTP listener on? Then join again.`;
 }
+
+// The welcome carried no turn:/turns: URL: the server hands out no TURN
+// credential (anonymous-relay "off", or no HTTP secret): say what that
+// means for this call.
+export function noTurn(relayOnly) {
+  const what = relayOnly
+    ? 'With “relay only” on, the call cannot connect.'
+    : 'Calls between networks that block direct connections will not connect.';
+  return `This server gives this page no TURN relay. ${what} The server's log says why when it starts.`;
+}

@@ -68,12 +68,23 @@ async function normalCall(browser) {
   await checkNo440(two, 'normal call');
 }
 
+// A server that gives the page no TURN credential (anonymous-relay off):
+// the page says so in plain words once it has joined.
+async function noTurn(browser) {
+  const p = await joinAs(browser, 'olga', true);
+  await check('no TURN credential: the page says so, and what it means for relay only',
+    async () => /gives this page no TURN relay\. With “relay only” on, the call cannot connect/
+      .test(await hook(p, 'status()')),
+    () => hook(p, 'status()'), 10000);
+}
+
 async function main() {
   const t0 = Date.now();
   const browser = await launch(chromium);
   try {
     if (process.env.TURNS) return await turnsOnly(browser);
     if (process.env.NORMAL) return await normalCall(browser);
+    if (process.env.NOTURN) return await noTurn(browser);
     if (process.env.RESTART) return await session.restart(browser);
     if (process.env.RELOAD) return await session.reload(browser);
     if (process.env.ERRORS) return await session.joinErrors(browser);

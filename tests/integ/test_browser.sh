@@ -222,6 +222,17 @@ else
 	not_ok "server starts with room-capacity 2 in namespace $NS"
 fi
 
+# No TURN credential for the page (anonymous-relay off): the log says so
+# at start, the page once joined.
+if serve -c "$WORK/browser.conf" --anonymous-relay off; then
+	check "anonymous-relay off: the startup log says joins get no TURN credential" \
+		grep -q 'anonymous-relay=off: joins without a ticket get no TURN credential' "$WORK/server.log"
+	browse "http://127.0.0.1:$HPORT/" NOTURN=1
+	stopped "no TURN"
+else
+	not_ok "server starts with anonymous-relay off in namespace $NS"
+fi
+
 # 3. The `make run` experience: the shipped etc/turnpike.conf (no secret:
 # the daemon makes one) and the URL it prints; two tabs call relay only.
 if serve -c etc/turnpike.conf; then
