@@ -14,6 +14,7 @@ CC      ?= cc
 BUILD   ?= build
 PKGS    := libevent libevent_openssl libconfig openssl zlib jansson
 SAN     ?=
+JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wformat=2 -Wno-format-nonliteral
@@ -111,8 +112,8 @@ run: deps
 # Everything: the normal build, the ASan+UBSan build (unit tests and fuzz
 # replay run under it), and integration tests against the real binary.
 check: test-deps
-	@$(MAKE) --no-print-directory tests
-	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 OPT="-O1 -g" tests
+	@$(MAKE) --no-print-directory -j$(JOBS) tests
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build-asan SAN=1 OPT="-O1 -g" tests
 	@tests/run.sh
 
 # The Docker image, built from docker/Dockerfile by a private dockerd and
