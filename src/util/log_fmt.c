@@ -45,6 +45,22 @@ put_text(struct line *ln, const char *s)
 				     ? '?' : *s;
 }
 
+/* A quoted text value (logfmt): '"' and '\\' escaped with a backslash,
+ * so a value a peer chose (a username) cannot close the quotes and
+ * forge a field after them; control characters become '?'. */
+static void
+put_quoted(struct line *ln, const char *s)
+{
+	char one[2] = { 0, 0 };
+
+	for (; *s != '\0' && ln->len < sizeof(ln->buf) - 2; s++) {
+		if (*s == '"' || *s == '\\')
+			put(ln, "\\", 1);
+		one[0] = *s;
+		put_text(ln, one);
+	}
+}
+
 /* A JSON string, quoted; room for the closing "}" is kept. */
 static void
 put_json(struct line *ln, const char *s)
@@ -132,7 +148,7 @@ field(struct line *ln, const char *k, const char *v)
 		return;
 	}
 	puts_(ln, "\"");
-	put_text(ln, v);
+	put_quoted(ln, v);
 	puts_(ln, "\"");
 }
 

@@ -256,6 +256,24 @@ test_events_text(void **state)
 	free(out);
 }
 
+/* A value that holds quotes cannot end its field early and forge another
+ * (log injection): '"' and '\\' are escaped inside the quotes. */
+static void
+test_text_quotes_escaped(void **state)
+{
+	struct tmp *t = *state;
+	char *out;
+
+	assert_int_equal(log_open(LOG_TO_FILE, LOG_LVL_INFO, t->path), 0);
+	log_event(LOG_LVL_INFO, "auth.failed", "user", "eve\" admin=\"yes",
+		  "client", "a\\b c", NULL);
+	log_close();
+	out = slurp(t->path);
+	assert_line(out, 0, "info: auth\\.failed user=\"eve\\\\\" admin=\\\\\"yes\" "
+		    "client=\"a\\\\\\\\b c\"");
+	free(out);
+}
+
 /* JSON lines: one object each, escaped, UTC time with Z. */
 static void
 test_json(void **state)
@@ -324,6 +342,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sanitize_and_truncate,
 						setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_open_errors,
+						setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_text_quotes_escaped,
 						setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_events_text,
 						setup_tmp, teardown_tmp),
