@@ -4,7 +4,6 @@
  * the caller's allocation, releasing one).
  */
 #include <errno.h>
-#include <arpa/inet.h>
 #include <string.h>
 
 #include "addr.h"
@@ -62,11 +61,36 @@ wildcard_listener(const struct conf *c, int family)
 	return false;
 }
 
+/* A host address (a full-length block) as a sockaddr. */
+static void
+host_addr(const struct cidr *c, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = (sa_family_t)c->family;
+	if (c->family == AF_INET)
+		memcpy(&((struct sockaddr_in *)ss)->sin_addr, c->ip, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, c->ip, 16);
+}
+
+/* Neither loopback nor IPv6 link-local: a relay address others reach. */
+static bool
+usable_host_addr(const struct cidr *c, int family)
+{
+	struct sockaddr_storage ss;
+
+	if (c->family != family)
+		return false;
+	host_addr(c, &ss);
+	return !is_loopback((const struct sockaddr *)&ss) &&
+	       !(family == AF_INET6 && c->ip[0] == 0xfe &&
+		 (c->ip[1] & 0xc0) == 0x80);
+}
+
 bool
 turn_host_ip(const struct turn_server *s, int family,
 	     const struct sockaddr *client, sockaddr_u *out)
 {
-	const char *lo = family == AF_INET ? "127.0.0.1" : "::1";
 	struct sockaddr_storage ss;
 	size_t n;
 	const struct cidr *h = turn_sh_host(s->sh, &n);
@@ -74,24 +98,16 @@ turn_host_ip(const struct turn_server *s, int family,
 	if (!wildcard_listener(s->conf, family))
 		return false;
 	if (is_loopback(client)) {
-		addr_parse_ip(lo, &ss);
+		addr_parse_ip(family == AF_INET ? "127.0.0.1" : "::1", &ss);
 		sau_set(out, (const struct sockaddr *)&ss);
 		return true;
 	}
-	for (size_t i = 0; i < n; i++) {
-		char ip[ADDR_STRLEN];
-
-		if (h[i].family != family ||
-		    h[i].prefix != (family == AF_INET ? 32 : 128) ||
-		    h[i].ip[0] == 127 || (family == AF_INET6 &&
-		     (h[i].ip[0] == 0xfe && (h[i].ip[1] & 0xc0) == 0x80)) ||
-		    inet_ntop(family, h[i].ip, ip, sizeof(ip)) == NULL ||
-		    addr_parse_ip(ip, &ss) != 0 ||
-		    is_loopback((const struct sockaddr *)&ss))
-			continue;
-		sau_set(out, (const struct sockaddr *)&ss);
-		return true;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (usable_host_addr(&h[i], family)) {
+			host_addr(&h[i], &ss);
+			sau_set(out, (const struct sockaddr *)&ss);
+			return true;
+		}
 	return false;
 }
 
